@@ -1,0 +1,1 @@
+"""paddle.inference predictors (det, cls, rec, system) used by deploy/."""

@@ -1,0 +1,1 @@
+"""Networks: architectures assemble backbones, necks and heads."""

@@ -1,0 +1,1 @@
+"""backbones, registered in ppocr.registry.BACKBONES (scoped by model_type for backbones)."""

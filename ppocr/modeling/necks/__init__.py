@@ -1,0 +1,1 @@
+"""necks, registered in ppocr.registry.NECKS (scoped by model_type for backbones)."""

@@ -1,0 +1,1 @@
+"""Optimizers, LR schedules and regularizers built from the ``Optimizer`` section."""

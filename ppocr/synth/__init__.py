@@ -1,0 +1,1 @@
+"""Synthetic text renderer: the embedded default data."""

@@ -1,0 +1,1 @@
+"""Shared utilities: character dict, logging, io."""

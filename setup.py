@@ -1,0 +1,28 @@
+"""Install ppocr: ``pip install -e .`` (add ``[dev]`` for the test tools)."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+here = Path(__file__).parent
+requirements = [
+    line.strip()
+    for line in (here / "requirements.txt").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+]
+
+setup(
+    name="ppocr",
+    version="0.1.0",
+    description="PaddlePaddle-native OCR training toolkit compatible with PaddleOCR 2.x / PP-OCRv2",
+    long_description=(here / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["ppocr", "ppocr.*"]),
+    package_data={"ppocr": ["synth/fonts/*", "utils/dicts/*", "resources/*"]},
+    include_package_data=True,
+    install_requires=requirements,
+    extras_require={"dev": ["pytest>=8", "ruff>=0.5"]},
+    entry_points={"console_scripts": ["ppocr=ppocr.cli:main"]},
+)
