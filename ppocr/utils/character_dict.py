@@ -9,6 +9,24 @@ from functools import lru_cache
 from ppocr.errors import DataError
 
 DEFAULT_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyz"
+SHIPPED_DICTS = os.path.join(os.path.dirname(__file__), "dicts")
+
+
+def resolve_dict_path(path: str) -> str:
+    """The dict file itself, or our shipped copy of an upstream dict of that name.
+
+    Upstream configs say ``ppocr/utils/ppocr_keys_v1.txt`` (a path inside PaddleOCR's
+    repo); users running them from anywhere get the same file from this package.
+    """
+    path = os.fspath(path)
+    if os.path.isfile(path):
+        return path
+    shipped = os.path.join(SHIPPED_DICTS, os.path.basename(path))
+    if os.path.isfile(shipped):
+        return shipped
+    raise DataError(
+        f"character dict file not found: {path} (shipped dicts: {', '.join(sorted(os.listdir(SHIPPED_DICTS)))})"
+    )
 
 
 class CharacterDict:
@@ -25,7 +43,8 @@ class CharacterDict:
             chars = list(DEFAULT_CHARACTERS)
             self.lower = True
         else:
-            chars = _read_dict(os.fspath(dict_path))
+            self.dict_path = resolve_dict_path(dict_path)
+            chars = _read_dict(self.dict_path)
             self.lower = False
         if self.use_space_char and " " not in chars:
             chars.append(" ")
@@ -33,6 +52,21 @@ class CharacterDict:
         self.index: dict[str, int] = {}
         for i, ch in enumerate(chars):
             self.index.setdefault(ch, i)
+
+    @classmethod
+    def from_characters(cls, characters: list[str]) -> CharacterDict:
+        """A dict from an explicit character list (as stored in an exported inference.yml)."""
+        if not characters or not all(isinstance(c, str) and c for c in characters):
+            raise DataError("character list must be non-empty strings")
+        obj = cls.__new__(cls)
+        obj.dict_path = None
+        obj.use_space_char = " " in characters
+        obj.lower = False
+        obj.characters = list(characters)
+        obj.index = {}
+        for i, ch in enumerate(obj.characters):
+            obj.index.setdefault(ch, i)
+        return obj
 
     def __len__(self) -> int:
         return len(self.characters)
@@ -70,8 +104,6 @@ def _read_dict_cached(path: str, mtime: float) -> tuple[str, ...]:
 
 
 def _read_dict(path: str) -> list[str]:
-    if not os.path.isfile(path):
-        raise DataError(f"character dict file not found: {path}")
     try:
         chars = list(_read_dict_cached(path, os.path.getmtime(path)))
     except UnicodeDecodeError as exc:

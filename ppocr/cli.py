@@ -1,0 +1,27 @@
+"""``ppocr train|eval|export|infer_rec|predict_rec|synth ...``: the tools as one command."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS = {
+    "train": "ppocr.commands.train",
+    "eval": "ppocr.commands.eval",
+    "export": "ppocr.commands.export_model",
+    "infer_rec": "ppocr.commands.infer_rec",
+    "predict_rec": "ppocr.commands.predict_rec",
+    "synth": "ppocr.commands.synth_data",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        print(f"usage: ppocr {{{'|'.join(COMMANDS)}}} [options]   (ppocr CMD --help for each)")
+        raise SystemExit(0 if argv and argv[0] in ("-h", "--help") else 2)
+    importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])
+
+
+if __name__ == "__main__":
+    main()

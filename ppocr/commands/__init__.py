@@ -1,0 +1,1 @@
+"""Command implementations behind tools/*.py, deploy/*.py and the ``ppocr`` entry point."""

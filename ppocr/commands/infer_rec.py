@@ -1,0 +1,58 @@
+"""Dygraph recognition of images with trained weights.
+
+``python tools/infer_rec.py -c CFG -o Global.pretrained_model=output/rec/best_accuracy Global.infer_img=DIR``
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import paddle
+
+from ppocr.data.imaug import build_transforms, transform
+from ppocr.engine.cli_args import config_parser, load_cli_config
+from ppocr.engine.components import build_components
+from ppocr.engine.evaluate_tool import load_weights_for_eval
+from ppocr.engine.exporter import LABEL_OPS
+from ppocr.errors import ConfigError
+from ppocr.inference.images import list_images
+from ppocr.postprocess import build_post_process
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = config_parser(__doc__)
+    parser.add_argument("--output", default=None, help="write results as JSON here")
+    args = parser.parse_args(argv)
+    config = load_cli_config(args)
+    global_cfg = config["Global"]
+    if not global_cfg.get("infer_img"):
+        raise ConfigError("set Global.infer_img to an image or a folder")
+    model = build_components(config, mode="model").model
+    load_weights_for_eval(config, model)
+    model.eval()
+    eval_ops = config["Eval"]["dataset"]["transforms"]
+    ops = build_transforms([op for op in eval_ops if not set(op) & LABEL_OPS] + [{"KeepKeys": {"keep_keys": ["image"]}}],
+                           global_cfg, where="Eval.dataset.transforms (inference)")
+    post = build_post_process(config["PostProcess"], global_cfg)
+    rows = []
+    for path in list_images(global_cfg["infer_img"]):
+        with open(path, "rb") as f:
+            data = transform({"image": f.read(), "img_path": path}, ops)
+        if data is None:
+            rows.append({"path": path, "error": "preprocessing rejected the image"})
+            continue
+        with paddle.no_grad():
+            preds = model(paddle.to_tensor(np.expand_dims(data[0], 0)))
+        result = post(preds)
+        if isinstance(result, dict):  # distillation: one result per sub-model
+            result = {k: [(t, float(s)) for t, s in v] for k, v in result.items()}
+            rows.append({"path": path, "result": result})
+        else:
+            text, score = result[0]
+            rows.append({"path": path, "text": text, "score": round(float(score), 4)})
+            print(f"{path}\t{text}\t{score:.4f}")
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            json.dump(rows, f, ensure_ascii=False, indent=2)
+    return rows

@@ -1,0 +1,46 @@
+"""Listing and reading input images for the predictors."""
+
+from __future__ import annotations
+
+import os
+
+import cv2
+import numpy as np
+
+from ppocr.errors import DataError
+
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+
+
+def list_images(image_dir: str) -> list[str]:
+    """A file, or the images of a folder (sorted, non-recursive)."""
+    if os.path.isfile(image_dir):
+        return [image_dir]
+    if not os.path.isdir(image_dir):
+        raise DataError(f"--image_dir not found: {image_dir}")
+    files = sorted(os.path.join(image_dir, f) for f in os.listdir(image_dir)
+                   if f.lower().endswith(IMAGE_EXTS))
+    if not files:
+        raise DataError(f"no images ({', '.join(IMAGE_EXTS)}) in {image_dir}")
+    return files
+
+
+def read_image(path: str, max_pixels: int = 64_000_000) -> np.ndarray:
+    """BGR uint8 HxWx3 from any 8/16-bit gray/BGR/BGRA file; DataError names the file otherwise."""
+    data = np.fromfile(path, dtype=np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if img is None:
+        raise DataError(f"{path}: cannot decode image")
+    if img.shape[0] * img.shape[1] > max_pixels:
+        raise DataError(f"{path}: {img.shape[1]}x{img.shape[0]} exceeds max_pixels={max_pixels}")
+    if img.dtype == np.uint16:
+        img = (img / 257.0).round().astype(np.uint8)
+    elif img.dtype != np.uint8:
+        img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    elif img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
+    elif img.shape[2] == 1:
+        img = cv2.cvtColor(img[:, :, 0], cv2.COLOR_GRAY2BGR)
+    return img

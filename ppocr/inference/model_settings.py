@@ -1,0 +1,47 @@
+"""Settings of an exported model: our ``inference.yml``, or upstream defaults plus flags."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import yaml
+
+from ppocr.errors import ConfigError
+
+
+def read_inference_yml(model_dir: str) -> dict[str, Any] | None:
+    """Our exporter's ``inference.yml`` (None for a model exported by upstream PaddleOCR)."""
+    path = os.path.join(model_dir, "inference.yml")
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        try:
+            settings = yaml.safe_load(f) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(settings, dict) or "Global" not in settings:
+        raise ConfigError(f"{path}: expected sections Global/PreProcess/PostProcess")
+    return settings
+
+
+def find_op(settings: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
+    if not settings:
+        return None
+    for op in (settings.get("PreProcess") or {}).get("transform_ops") or []:
+        if isinstance(op, dict) and name in op:
+            return op[name] or {}
+    return None
+
+
+def parse_shape(value: Any, what: str) -> list[int]:
+    """``"3, 48, 320"`` (upstream flag style) or a list."""
+    if isinstance(value, str):
+        value = [v for v in value.replace(" ", "").split(",") if v]
+    try:
+        shape = [int(v) for v in value]
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{what}: expected C,H,W integers, got {value!r}") from exc
+    if len(shape) != 3:
+        raise ConfigError(f"{what}: expected C,H,W, got {value!r}")
+    return shape

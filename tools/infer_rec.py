@@ -1,0 +1,8 @@
+"""Dygraph recognition with trained weights (see ``--help``)."""
+
+import sys
+
+from ppocr.commands.infer_rec import main
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
