@@ -11,6 +11,9 @@ COMMANDS = {
     "export": "ppocr.commands.export_model",
     "infer_rec": "ppocr.commands.infer_rec",
     "predict_rec": "ppocr.commands.predict_rec",
+    "predict_det": "ppocr.commands.predict_det",
+    "predict_cls": "ppocr.commands.predict_cls",
+    "predict_system": "ppocr.commands.predict_system",
     "synth": "ppocr.commands.synth_data",
 }
 

@@ -9,9 +9,8 @@ import json
 import sys
 import time
 
-from ppocr.inference.cli import add_rec_args, base_parser
-from ppocr.inference.images import list_images, read_image
-from ppocr.inference.rec import TextRecognizer
+from ppocr.inference.cli import add_rec_args, base_parser, build_recognizer, read_all
+from ppocr.inference.images import list_images
 from ppocr.utils.logging import get_logger
 
 
@@ -20,17 +19,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     add_rec_args(parser)
     args = parser.parse_args(argv)
     logger = get_logger()
-    recognizer = TextRecognizer(args.rec_model_dir, args.rec_char_dict_path, args.rec_image_shape,
-                                args.use_space_char, args.rec_batch_num, args.enable_mkldnn,
-                                args.cpu_threads, args.use_gpu)
-    paths, images, failed = [], [], []
-    for path in list_images(args.image_dir):
-        try:
-            images.append(read_image(path))
-            paths.append(path)
-        except ValueError as exc:
-            failed.append(str(exc))
-            logger.warning("skipped: %s", exc)
+    recognizer = build_recognizer(args)
+    loaded, failed = read_all(list_images(args.image_dir), logger)
+    paths, images = [p for p, _ in loaded], [im for _, im in loaded]
     start = time.perf_counter()
     results, times = recognizer(images)
     elapsed = time.perf_counter() - start

@@ -33,3 +33,62 @@ def add_rec_args(parser: argparse.ArgumentParser) -> None:
                         help="needed for models exported by upstream PaddleOCR (no inference.yml)")
     parser.add_argument("--rec_image_shape", default=None, help="C,H,W; default from inference.yml")
     parser.add_argument("--use_space_char", type=str2bool, default=True)
+
+
+def add_det_args(parser: argparse.ArgumentParser) -> None:
+    """Unset values fall back to the model's inference.yml, then upstream's defaults."""
+    parser.add_argument("--det_model_dir", required=True)
+    parser.add_argument("--det_limit_side_len", type=int, default=None)
+    parser.add_argument("--det_limit_type", choices=["max", "min"], default=None)
+    parser.add_argument("--det_db_thresh", type=float, default=None)
+    parser.add_argument("--det_db_box_thresh", type=float, default=None)
+    parser.add_argument("--det_db_unclip_ratio", type=float, default=None)
+    parser.add_argument("--use_dilation", type=str2bool, default=None)
+    parser.add_argument("--det_db_score_mode", choices=["fast", "slow"], default=None)
+    parser.add_argument("--det_box_type", choices=["quad", "poly"], default=None)
+
+
+def add_cls_args(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    parser.add_argument("--cls_model_dir", required=required, default=None)
+    parser.add_argument("--cls_image_shape", default=None)
+    parser.add_argument("--label_list", nargs="+", default=None)
+    parser.add_argument("--cls_batch_num", type=int, default=6)
+    parser.add_argument("--cls_thresh", type=float, default=0.9)
+
+
+def build_detector(args: argparse.Namespace):
+    from ppocr.inference.det import TextDetector
+
+    return TextDetector(args.det_model_dir, args.det_limit_side_len, args.det_limit_type, args.det_db_thresh,
+                        args.det_db_box_thresh, args.det_db_unclip_ratio, args.use_dilation,
+                        args.det_db_score_mode, args.det_box_type, args.enable_mkldnn, args.cpu_threads,
+                        args.use_gpu)
+
+
+def build_classifier(args: argparse.Namespace):
+    from ppocr.inference.cls import TextClassifier
+
+    return TextClassifier(args.cls_model_dir, args.cls_image_shape, args.label_list, args.cls_batch_num,
+                          args.cls_thresh, args.enable_mkldnn, args.cpu_threads, args.use_gpu)
+
+
+def build_recognizer(args: argparse.Namespace):
+    from ppocr.inference.rec import TextRecognizer
+
+    return TextRecognizer(args.rec_model_dir, args.rec_char_dict_path, args.rec_image_shape,
+                          args.use_space_char, args.rec_batch_num, args.enable_mkldnn, args.cpu_threads,
+                          args.use_gpu)
+
+
+def read_all(paths: list[str], logger) -> tuple[list[tuple[str, object]], list[str]]:
+    """Decoded images and the messages of those that could not be read (skipped, reported)."""
+    from ppocr.inference.images import read_image
+
+    images, failed = [], []
+    for path in paths:
+        try:
+            images.append((path, read_image(path)))
+        except ValueError as exc:
+            failed.append(str(exc))
+            logger.warning("skipped: %s", exc)
+    return images, failed

@@ -1,0 +1,70 @@
+"""Text direction (0/180 degrees) classification with ``paddle.inference``."""
+
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+
+from ppocr.errors import ConfigError
+from ppocr.inference.engine import Predictor
+from ppocr.inference.model_settings import parse_shape, read_inference_yml
+
+UPSTREAM_CLS_SHAPE = "3, 48, 192"
+
+
+def resize_norm_cls(img: np.ndarray, image_shape: list[int]) -> np.ndarray:
+    """Upstream's cls preprocessing: keep aspect to height H, cap width W, scale to [-1, 1], pad right."""
+    c, h, w = image_shape
+    ratio = img.shape[1] / max(img.shape[0], 1)
+    resized_w = max(1, min(w, int(np.ceil(h * ratio))))
+    resized = cv2.resize(img, (resized_w, h)).astype(np.float32)
+    resized = resized.transpose(2, 0, 1) / 255.0 if c != 1 else resized[None] / 255.0
+    out = np.zeros((c, h, w), dtype=np.float32)
+    out[:, :, :resized_w] = (resized - 0.5) / 0.5
+    return out
+
+
+class TextClassifier:
+    """Says whether each crop is upside down; ``__call__`` flips those above ``cls_thresh``."""
+
+    def __init__(self, model_dir: str, cls_image_shape: str | list[int] | None = None,
+                 label_list: list[str] | None = None, batch_num: int = 6, cls_thresh: float = 0.9,
+                 enable_mkldnn: bool = True, cpu_threads: int | None = None, use_gpu: bool = False) -> None:
+        settings = read_inference_yml(model_dir)
+        if settings is not None and settings["Global"].get("model_type") != "cls":
+            raise ConfigError(f"{model_dir} holds a {settings['Global'].get('model_type')} model, not cls")
+        g = (settings or {}).get("Global") or {}
+        self.image_shape = parse_shape(cls_image_shape or g.get("image_shape") or UPSTREAM_CLS_SHAPE,
+                                       "cls_image_shape")
+        post = (settings or {}).get("PostProcess") or {}
+        self.label_list = list(label_list or post.get("label_list") or ["0", "180"])
+        self.batch_num = max(1, int(batch_num))
+        self.cls_thresh = float(cls_thresh)
+        self.predictor = Predictor(model_dir, enable_mkldnn=enable_mkldnn, cpu_threads=cpu_threads,
+                                   use_gpu=use_gpu)
+
+    def __call__(self, crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[tuple[str, float]], dict]:
+        """Crops (rotated where needed), per-crop (label, score), stage seconds."""
+        crops = list(crops)
+        results: list[tuple[str, float]] = [("0", 0.0)] * len(crops)
+        times = {"preprocess": 0.0, "inference": 0.0, "postprocess": 0.0}
+        order = np.argsort([c.shape[1] / max(c.shape[0], 1) for c in crops], kind="stable")
+        for start in range(0, len(crops), self.batch_num):
+            idx = order[start:start + self.batch_num]
+            t0 = time.perf_counter()
+            batch = np.stack([resize_norm_cls(crops[i], self.image_shape) for i in idx])
+            t1 = time.perf_counter()
+            probs = self.predictor.run(batch)[0]
+            t2 = time.perf_counter()
+            for i, p in zip(idx, probs):
+                k = int(np.argmax(p))
+                label, score = self.label_list[k], float(p[k])
+                results[i] = (label, score)
+                if "180" in label and score > self.cls_thresh:
+                    crops[i] = cv2.rotate(crops[i], cv2.ROTATE_180)
+            times["preprocess"] += t1 - t0
+            times["inference"] += t2 - t1
+            times["postprocess"] += time.perf_counter() - t2
+        return crops, results, times

@@ -1,0 +1,44 @@
+"""Cutting detected boxes out of an image, and putting them in reading order."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def crop_box(img: np.ndarray, points: np.ndarray, tall_ratio: float = 1.5) -> tuple[np.ndarray | None, int]:
+    """Perspective-crop a quad; a crop ``tall_ratio`` times taller than wide is turned 90 degrees.
+
+    Returns the crop (None for a box of zero width or height) and the angle applied (0 or 90).
+    """
+    pts = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    if pts.shape[0] != 4:
+        rect = cv2.minAreaRect(pts)
+        pts = cv2.boxPoints(rect).astype(np.float32)
+        s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
+        pts = np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]],
+                       dtype=np.float32)
+    width = int(round(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[3]))))
+    height = int(round(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2]))))
+    if width < 1 or height < 1:
+        return None, 0
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(pts, target)
+    crop = cv2.warpPerspective(img, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE,
+                               flags=cv2.INTER_CUBIC)
+    if tall_ratio and crop.shape[0] >= crop.shape[1] * tall_ratio:
+        return np.rot90(crop).copy(), 90
+    return crop, 0
+
+
+def reading_order(boxes: list[np.ndarray], line_tolerance: float = 10.0) -> list[int]:
+    """Indices top-to-bottom, then left-to-right within a line (boxes whose tops differ < tolerance)."""
+    tops = [(float(np.min(b[:, 1])), float(np.min(b[:, 0]))) for b in boxes]
+    order = sorted(range(len(boxes)), key=lambda i: tops[i])
+    lines: list[list[int]] = []
+    for i in order:
+        if lines and abs(tops[i][0] - tops[lines[-1][0]][0]) < line_tolerance:
+            lines[-1].append(i)
+        else:
+            lines.append([i])
+    return [i for line in lines for i in sorted(line, key=lambda j: tops[j][1])]

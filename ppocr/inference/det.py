@@ -1,0 +1,108 @@
+"""DB text detection with ``paddle.inference``."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from ppocr.config import parse_number
+from ppocr.data.imaug.det_resize import resize_for_test
+from ppocr.errors import ConfigError
+from ppocr.inference.engine import Predictor
+from ppocr.inference.model_settings import find_op, read_inference_yml
+from ppocr.postprocess.db_postprocess import DBPostProcess
+
+# Upstream PaddleOCR's predictor defaults (tools/infer/utility.py).
+DET_DEFAULTS = {"limit_side_len": 960, "limit_type": "max", "thresh": 0.3, "box_thresh": 0.6,
+                "unclip_ratio": 1.5, "use_dilation": False, "score_mode": "fast", "box_type": "quad",
+                "max_candidates": 1000}
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class TextDetector:
+    """Finds text boxes; explicit arguments win over ``inference.yml``, which wins over defaults."""
+
+    def __init__(self, model_dir: str, limit_side_len: int | None = None, limit_type: str | None = None,
+                 thresh: float | None = None, box_thresh: float | None = None,
+                 unclip_ratio: float | None = None, use_dilation: bool | None = None,
+                 score_mode: str | None = None, box_type: str | None = None,
+                 enable_mkldnn: bool = True, cpu_threads: int | None = None, use_gpu: bool = False) -> None:
+        settings = read_inference_yml(model_dir)
+        if settings is not None and settings["Global"].get("model_type") != "det":
+            raise ConfigError(f"{model_dir} holds a {settings['Global'].get('model_type')} model, not det")
+        resize = find_op(settings, "DetResizeForTest") or {}
+        post = (settings or {}).get("PostProcess") or {}
+        chosen = dict(DET_DEFAULTS)
+        chosen.update({k: resize[k] for k in ("limit_side_len", "limit_type") if k in resize})
+        chosen.update({k: post[k] for k in DET_DEFAULTS if k in post})
+        given = {"limit_side_len": limit_side_len, "limit_type": limit_type, "thresh": thresh,
+                 "box_thresh": box_thresh, "unclip_ratio": unclip_ratio, "use_dilation": use_dilation,
+                 "score_mode": score_mode, "box_type": box_type}
+        chosen.update({k: v for k, v in given.items() if v is not None})
+        self.settings = chosen
+        norm = find_op(settings, "NormalizeImage") or {}
+        scale = parse_number(norm.get("scale", 1.0 / 255.0), "NormalizeImage.scale")
+        mean = np.array(norm.get("mean", IMAGENET_MEAN), dtype=np.float32)
+        std = np.array(norm.get("std", IMAGENET_STD), dtype=np.float32)
+        # One multiply-add per pixel: (x * scale - mean) / std == x * a + b
+        self._norm_a = (scale / std).astype(np.float32)
+        self._norm_b = (-mean / std).astype(np.float32)
+        self.postprocess = DBPostProcess(
+            thresh=chosen["thresh"], box_thresh=chosen["box_thresh"], max_candidates=chosen["max_candidates"],
+            unclip_ratio=chosen["unclip_ratio"], use_dilation=chosen["use_dilation"],
+            score_mode=chosen["score_mode"], box_type=chosen["box_type"])
+        self.predictor = Predictor(model_dir, enable_mkldnn=enable_mkldnn, cpu_threads=cpu_threads,
+                                   use_gpu=use_gpu)
+
+    def preprocess(self, img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        resized, (ratio_h, ratio_w) = resize_for_test(img, self.settings["limit_side_len"],
+                                                      self.settings["limit_type"])
+        x = resized.astype(np.float32) * self._norm_a + self._norm_b
+        x = x.transpose(2, 0, 1)[None]
+        shape = np.array([[img.shape[0], img.shape[1], ratio_h, ratio_w]], dtype=np.float32)
+        return np.ascontiguousarray(x), shape
+
+    def __call__(self, img: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
+        """Boxes ``[K, 4, 2]`` (float32, source coordinates, clockwise from top-left) and stage times."""
+        t0 = time.perf_counter()
+        x, shape = self.preprocess(img)
+        t1 = time.perf_counter()
+        maps = self.predictor.run(x)[0]
+        t2 = time.perf_counter()
+        boxes = self.postprocess({"maps": maps}, shape)[0]["points"]
+        boxes = filter_boxes(np.asarray(boxes, dtype=np.float32), img.shape[:2])
+        t3 = time.perf_counter()
+        return boxes, {"preprocess": t1 - t0, "inference": t2 - t1, "postprocess": t3 - t2}
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.settings, "onednn": self.predictor.enable_mkldnn}
+
+
+def order_points_clockwise(pts: np.ndarray) -> np.ndarray:
+    """Top-left, top-right, bottom-right, bottom-left."""
+    s = pts.sum(axis=1)
+    d = np.diff(pts, axis=1).ravel()
+    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]],
+                    dtype=np.float32)
+
+
+def filter_boxes(boxes: np.ndarray, hw: tuple[int, int], min_side: float = 3.0) -> np.ndarray:
+    """Clip to the image and drop boxes with a side of ``min_side`` pixels or less."""
+    h, w = hw
+    kept = []
+    for box in boxes:
+        if box.shape[0] == 4:
+            box = order_points_clockwise(box)
+        box = np.stack([np.clip(box[:, 0], 0, w - 1), np.clip(box[:, 1], 0, h - 1)], axis=1)
+        width = np.linalg.norm(box[0] - box[1])
+        height = np.linalg.norm(box[0] - box[-1])
+        if width > min_side and height > min_side:
+            kept.append(box)
+    if not kept:
+        return np.zeros((0, 4, 2), dtype=np.float32)
+    if len({b.shape for b in kept}) == 1:
+        return np.stack(kept).astype(np.float32)
+    return np.array(kept, dtype=object)
