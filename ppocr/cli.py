@@ -6,6 +6,7 @@ import importlib
 import sys
 
 COMMANDS = {
+    "demo": "ppocr.commands.demo",
     "train": "ppocr.commands.train",
     "eval": "ppocr.commands.eval",
     "export": "ppocr.commands.export_model",
@@ -15,6 +16,7 @@ COMMANDS = {
     "predict_cls": "ppocr.commands.predict_cls",
     "predict_system": "ppocr.commands.predict_system",
     "synth": "ppocr.commands.synth_data",
+    "benchmark": "ppocr.commands.benchmark",
 }
 
 
