@@ -30,7 +30,7 @@ KNOWN_GLOBAL_KEYS = frozenset(
     d2s_train_image_shape use_amp amp_level amp_custom_black_list amp_custom_white_list
     scale_loss use_dynamic_loss_scaling num_workers drop_last uniform_output_enabled
     max_keep_checkpoints max_nonfinite_steps allow_shape_mismatch log_file device
-    image_shape save_epoch_count infer_visual_type save_visual synth_data
+    image_shape save_epoch_count infer_visual_type save_visual synth_data debug label_list
     """.split()
 )
 

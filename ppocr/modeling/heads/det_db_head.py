@@ -1,0 +1,85 @@
+"""Differentiable Binarization head (upstream ``DBHead``, https://arxiv.org/abs/1911.08947)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+from paddle import ParamAttr
+from paddle.nn.initializer import Constant, KaimingUniform, Uniform
+
+from ppocr.errors import ConfigError
+from ppocr.registry import HEADS
+
+
+def _bn(channels: int) -> nn.BatchNorm2D:
+    return nn.BatchNorm2D(channels, weight_attr=ParamAttr(initializer=Constant(1.0)),
+                          bias_attr=ParamAttr(initializer=Constant(1e-4)))
+
+
+def _bias(k: int) -> ParamAttr:
+    stdv = 1.0 / math.sqrt(k * 1.0)
+    return ParamAttr(initializer=Uniform(-stdv, stdv))
+
+
+class Head(nn.Layer):
+    """conv-BN-ReLU, then two stride-2 transposed convs back to input resolution, sigmoid.
+
+    Attribute names (``conv1``, ``conv_bn1``, ``conv2``, ``conv_bn2``, ``conv3``) are
+    upstream's, so PP-OCR detection weights load.
+    """
+
+    def __init__(self, in_channels: int, kernel_list: Sequence[int] = (3, 2, 2)) -> None:
+        super().__init__()
+        mid = in_channels // 4
+        self.conv1 = nn.Conv2D(in_channels, mid, kernel_list[0], padding=int(kernel_list[0] // 2),
+                               weight_attr=ParamAttr(), bias_attr=False)
+        self.conv_bn1 = _bn(mid)
+        self.conv2 = nn.Conv2DTranspose(mid, mid, kernel_list[1], stride=2,
+                                        weight_attr=ParamAttr(initializer=KaimingUniform()), bias_attr=_bias(mid))
+        self.conv_bn2 = _bn(mid)
+        self.conv3 = nn.Conv2DTranspose(mid, 1, kernel_list[2], stride=2,
+                                        weight_attr=ParamAttr(initializer=KaimingUniform()), bias_attr=_bias(mid))
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        x = F.relu(self.conv_bn1(self.conv1(x)))
+        x = F.relu(self.conv_bn2(self.conv2(x)))
+        return F.sigmoid(self.conv3(x))
+
+
+@HEADS.register()
+class DBHead(nn.Layer):
+    """Shrink (probability) and threshold maps, combined by a steep sigmoid step.
+
+    Training returns ``{"maps": concat([shrink, threshold, binary], axis=1)}`` (what DBLoss
+    reads); eval returns ``{"maps": shrink}`` only, as upstream's exported models do.
+
+    Args:
+        in_channels: neck channels (divisible by 4).
+        k: steepness of the approximate binarization ``1 / (1 + exp(-k (P - T)))``.
+        kernel_list: kernel sizes of ``conv1``, ``conv2``, ``conv3``.
+    """
+
+    def __init__(self, in_channels: int, k: float = 50, kernel_list: Sequence[int] = (3, 2, 2)) -> None:
+        super().__init__()
+        if not isinstance(in_channels, int) or in_channels < 4:
+            raise ConfigError(f"Head DBHead: in_channels must be an int >= 4, got {in_channels!r}")
+        if not isinstance(kernel_list, (list, tuple)) or len(kernel_list) != 3:
+            raise ConfigError(f"Head DBHead.kernel_list must have 3 kernel sizes, got {kernel_list!r}")
+        self.k = k
+        self.binarize = Head(in_channels, kernel_list)
+        self.thresh = Head(in_channels, kernel_list)
+
+    def step_function(self, x: paddle.Tensor, y: paddle.Tensor) -> paddle.Tensor:
+        return paddle.reciprocal(1 + paddle.exp(-self.k * (x - y)))
+
+    def forward(self, x: paddle.Tensor, targets=None) -> dict[str, paddle.Tensor]:
+        shrink_maps = self.binarize(x)
+        if not self.training:
+            return {"maps": shrink_maps}
+        threshold_maps = self.thresh(x)
+        binary_maps = self.step_function(shrink_maps, threshold_maps)
+        return {"maps": paddle.concat([shrink_maps, threshold_maps, binary_maps], axis=1)}

@@ -1,0 +1,94 @@
+"""Recognition neck: feature map -> sequence (upstream ``SequenceEncoder``, types reshape/fc/rnn)."""
+
+from __future__ import annotations
+
+import paddle
+import paddle.nn as nn
+
+from ppocr.errors import ConfigError, DataError
+from ppocr.modeling.heads.rec_ctc_head import get_para_bias_attr
+from ppocr.registry import NECKS
+
+ENCODER_TYPES = ("reshape", "fc", "rnn")
+
+
+class Im2Seq(nn.Layer):
+    """``[N, C, 1, W]`` -> ``[N, W, C]``: the backbone must reduce the height to 1."""
+
+    def __init__(self, in_channels: int) -> None:
+        super().__init__()
+        self.out_channels = in_channels
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        height = x.shape[2]
+        if isinstance(height, int) and height not in (1, -1):
+            raise DataError(
+                f"SequenceEncoder: the backbone's feature map must have height 1, got {list(x.shape)}; "
+                "the input image height does not match the backbone (check RecResizeImg.image_shape)"
+            )
+        return x.squeeze(axis=2).transpose([0, 2, 1])
+
+
+class EncoderWithRNN(nn.Layer):
+    """Two-layer bidirectional LSTM; output width ``2 * hidden_size``."""
+
+    def __init__(self, in_channels: int, hidden_size: int) -> None:
+        super().__init__()
+        self.out_channels = hidden_size * 2
+        self.lstm = nn.LSTM(in_channels, hidden_size, direction="bidirectional", num_layers=2)
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        x, _ = self.lstm(x)
+        return x
+
+
+class EncoderWithFC(nn.Layer):
+    """One linear projection to ``hidden_size`` (L2 decay 1e-5, as upstream)."""
+
+    def __init__(self, in_channels: int, hidden_size: int) -> None:
+        super().__init__()
+        self.out_channels = hidden_size
+        weight_attr, bias_attr = get_para_bias_attr(l2_decay=0.00001, k=in_channels)
+        self.fc = nn.Linear(in_channels, hidden_size, weight_attr=weight_attr, bias_attr=bias_attr)
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        return self.fc(x)
+
+
+@NECKS.register()
+class SequenceEncoder(nn.Layer):
+    """Reshape the ``[N, C, 1, W]`` map to ``[N, W, C]`` and optionally encode it.
+
+    Sub-layer names are upstream's (``encoder_reshape``, ``encoder``, ``encoder.lstm``,
+    ``encoder.fc``) so PP-OCR recognition weights load.
+
+    Args:
+        in_channels: backbone channels.
+        encoder_type: ``reshape`` (no parameters), ``fc`` or ``rnn``.
+        hidden_size: fc width, or LSTM hidden size per direction.
+    """
+
+    def __init__(self, in_channels: int, encoder_type: str, hidden_size: int = 48) -> None:
+        super().__init__()
+        if encoder_type not in ENCODER_TYPES:
+            raise ConfigError(
+                f"Neck SequenceEncoder.encoder_type must be one of {', '.join(ENCODER_TYPES)}, got {encoder_type!r}"
+            )
+        if isinstance(hidden_size, bool) or not isinstance(hidden_size, int) or hidden_size < 1:
+            raise ConfigError(f"Neck SequenceEncoder.hidden_size must be a positive int, got {hidden_size!r}")
+        self.encoder_type = encoder_type
+        self.encoder_reshape = Im2Seq(in_channels)
+        self.only_reshape = encoder_type == "reshape"
+        self.out_channels = in_channels
+        if encoder_type == "fc":
+            self.encoder = EncoderWithFC(in_channels, hidden_size)
+        elif encoder_type == "rnn":
+            self.encoder = EncoderWithRNN(in_channels, hidden_size)
+        if not self.only_reshape:
+            self.out_channels = self.encoder.out_channels
+
+    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        x = self.encoder_reshape(x)
+        if not self.only_reshape:
+            x = self.encoder(x)
+        return x
