@@ -1,0 +1,253 @@
+"""Distillation losses: one selection-and-naming mechanism, thin named wrappers.
+
+A DistillationModel returns ``{model_name: outputs}``. Every loss here picks the
+outputs of some sub-models (``model_name_list`` or ``model_name_pairs``), optionally
+a ``key`` inside them (``head_out``, ``backbone_out``, ``maps``), computes its parts
+and names them exactly as upstream does, because users' logs and configs refer to
+those names (``dml_thrink_maps_0``, ``loss_ctc_Student_0``, ...). The total is under
+``loss``. Det maps are channels 0/1/2 of ``maps``, named ``thrink_maps`` (upstream's
+spelling), ``threshold_maps``, ``binary_maps``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+import paddle
+import paddle.nn as nn
+
+from ppocr.errors import ConfigError, DataError
+from ppocr.losses.basic_loss import DistanceLoss, DMLLoss
+from ppocr.losses.det_db_loss import DBLoss, db_targets, split_db_maps
+from ppocr.losses.rec_ctc_loss import CTCLoss
+from ppocr.registry import LOSSES
+
+__all__ = [
+    "DistillationLoss",
+    "DistillationDMLLoss",
+    "DistillationCTCLoss",
+    "DistillationDistanceLoss",
+    "DistillationDBLoss",
+    "DistillationDilaDBLoss",
+    "MAP_CHANNELS",
+    "dilate_teacher_maps",
+]
+
+MAP_CHANNELS = {"thrink_maps": 0, "threshold_maps": 1, "binary_maps": 2}
+Parts = Iterator[tuple[str, paddle.Tensor]]
+
+
+def _as_name_list(owner: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{owner}.model_name_list must be a non-empty list of model names, got {value!r}")
+    return list(value)
+
+
+def _as_pairs(owner: str, value: Any) -> list[tuple[str, str]]:
+    """Pairs of model names; a single flat pair is accepted, as upstream does."""
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        value = [value]
+    ok = isinstance(value, (list, tuple)) and value and all(
+        isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(v, str) for v in p) for p in value
+    )
+    if not ok:
+        raise ConfigError(
+            f"{owner}.model_name_pairs must be a pair [A, B] or a list of pairs of model names, got {value!r}"
+        )
+    return [(a, b) for a, b in value]
+
+
+class DistillationLoss(nn.Layer):
+    """Generic mechanism: select each group's outputs, compute named parts, sum them.
+
+    Subclasses only implement ``parts(idx, group, outs, batch)``, yielding
+    ``(name, scalar)``; ``outs`` are the selected outputs of the group's models.
+    """
+
+    def __init__(self, groups: Sequence[tuple[str, ...]], key: str | None, name: str,
+                 head: str | None = None) -> None:
+        super().__init__()
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{type(self).__name__}.name must be a non-empty string, got {name!r}")
+        self.groups = [tuple(g) for g in groups]
+        self.key = key
+        self.name = name
+        self.head = head
+
+    def select(self, predicts: Any, model_name: str) -> Any:
+        owner = type(self).__name__
+        if not isinstance(predicts, dict) or model_name not in predicts:
+            have = ", ".join(map(str, predicts)) if isinstance(predicts, dict) else type(predicts).__name__
+            raise DataError(f"{owner}: no outputs for model '{model_name}' (have: {have})")
+        out = predicts[model_name]
+        for sub in (self.key, self.head):
+            if sub is None:
+                continue
+            if not isinstance(out, dict) or sub not in out:
+                have = ", ".join(map(str, out)) if isinstance(out, dict) else type(out).__name__
+                raise DataError(f"{owner}: outputs of '{model_name}' have no '{sub}' (have: {have}); "
+                                "does the sub-model set return_all_feats?")
+            out = out[sub]
+        return out
+
+    def parts(self, idx: int, group: tuple[str, ...], outs: list[Any], batch: Sequence[Any]) -> Parts:
+        raise NotImplementedError
+
+    def forward(self, predicts: Any, batch: Sequence[Any]) -> dict[str, paddle.Tensor]:
+        losses: dict[str, paddle.Tensor] = {}
+        for idx, group in enumerate(self.groups):
+            outs = [self.select(predicts, model_name) for model_name in group]
+            losses.update(self.parts(idx, group, outs, batch))
+        values = list(losses.values())
+        losses["loss"] = sum(values[1:], values[0])
+        return losses
+
+
+def _slice_maps(owner: str, out: Any, maps_names: list[str]) -> list[paddle.Tensor]:
+    maps = split_db_maps(out, owner, channels=1 + max(MAP_CHANNELS[m] for m in maps_names))
+    return [maps[:, MAP_CHANNELS[m]] for m in maps_names]
+
+
+@LOSSES.register()
+class DistillationDMLLoss(DistillationLoss):
+    """Mutual learning between model pairs (``DMLLoss`` on their outputs).
+
+    Parts are ``{name}_{idx}``, or ``{name}_{map}_{idx}`` per map with ``maps_name``.
+
+    Args:
+        model_name_pairs: ``[[A, B], ...]`` or one ``[A, B]``.
+        act, use_log: of ``DMLLoss`` (rec: ``softmax`` + ``use_log``; det maps: neither).
+        key: output to compare (``head_out`` for rec, ``maps`` for det).
+        multi_head, dis_head: for multi-head recognisers, compare ``out[dis_head]``.
+        maps_name: det map name(s) among ``thrink_maps``, ``threshold_maps``,
+            ``binary_maps``. Upstream silently ignores a list (and unknown names); here
+            a list compares each map and an unknown name is an error.
+        name: prefix of the part names.
+    """
+
+    def __init__(self, model_name_pairs: Any = None, act: str | None = None, use_log: bool = False,
+                 key: str | None = None, multi_head: bool = False, dis_head: str = "ctc",
+                 maps_name: str | list[str] | None = None, name: str = "dml") -> None:
+        owner = "DistillationDMLLoss"
+        maps = [maps_name] if isinstance(maps_name, str) else maps_name
+        if maps is not None:
+            unknown = [m for m in maps if m not in MAP_CHANNELS] if isinstance(maps, list) else [maps]
+            if unknown or not maps:
+                raise ConfigError(f"{owner}.maps_name must name maps among {', '.join(MAP_CHANNELS)}, "
+                                  f"got {maps_name!r}")
+        super().__init__(_as_pairs(owner, model_name_pairs), key, name,
+                         head=dis_head if multi_head and maps is None else None)
+        self.maps_name = maps
+        self.dml = DMLLoss(act=act, use_log=use_log)
+
+    def parts(self, idx, group, outs, batch) -> Parts:
+        if self.maps_name is None:
+            yield f"{self.name}_{idx}", self.dml(outs[0], outs[1])
+            return
+        owner = type(self).__name__
+        for m, a, b in zip(self.maps_name, _slice_maps(owner, outs[0], self.maps_name),
+                           _slice_maps(owner, outs[1], self.maps_name)):
+            yield f"{self.name}_{m}_{idx}", self.dml(a, b)
+
+
+@LOSSES.register()
+class DistillationCTCLoss(DistillationLoss):
+    """CTC loss of each listed model against the labels; parts ``{name}_{model}_{idx}``.
+
+    With ``multi_head`` the CTC branch ``out['ctc']`` is used and ``batch[2]`` (the
+    other head's labels) is skipped, as upstream's multi-head batches carry it there.
+    """
+
+    def __init__(self, model_name_list: Any = None, key: str | None = None, multi_head: bool = False,
+                 name: str = "loss_ctc") -> None:
+        names = _as_name_list("DistillationCTCLoss", model_name_list)
+        super().__init__([(n,) for n in names], key, name, head="ctc" if multi_head else None)
+        self.multi_head = multi_head
+        self.ctc = CTCLoss()
+
+    def parts(self, idx, group, outs, batch) -> Parts:
+        if self.multi_head:
+            batch = list(batch[:2]) + list(batch[3:])
+        yield f"{self.name}_{group[0]}_{idx}", self.ctc(outs[0], batch)["loss"]
+
+
+@LOSSES.register()
+class DistillationDistanceLoss(DistillationLoss):
+    """Feature distance between model pairs; parts ``{name}_l2_{A}_{B}_{idx}``.
+
+    The ``_l2`` suffix is upstream's, whatever the ``mode`` (kept: logs refer to it).
+    """
+
+    def __init__(self, mode: str = "l2", model_name_pairs: Any = None, key: str | None = None,
+                 name: str = "loss_distance") -> None:
+        super().__init__(_as_pairs("DistillationDistanceLoss", model_name_pairs), key, name + "_l2")
+        self.distance = DistanceLoss(mode=mode)
+
+    def parts(self, idx, group, outs, batch) -> Parts:
+        yield f"{self.name}_{group[0]}_{group[1]}_{idx}", self.distance(outs[0], outs[1])
+
+
+@LOSSES.register()
+class DistillationDBLoss(DistillationLoss):
+    """``DBLoss`` of each listed model against the labels; parts ``{name}_{model}_{part}``.
+
+    Upstream accepts the DB parameters but builds its DBLoss with defaults; here
+    they are applied (the shipped configs give the defaults, so nothing changes).
+    """
+
+    def __init__(self, model_name_list: Any = None, balance_loss: bool = True, main_loss_type: str = "DiceLoss",
+                 alpha: float = 5, beta: float = 10, ohem_ratio: float = 3, eps: float = 1e-6,
+                 name: str = "db") -> None:
+        super().__init__([(n,) for n in _as_name_list("DistillationDBLoss", model_name_list)], None, name)
+        self.db = DBLoss(balance_loss=balance_loss, main_loss_type=main_loss_type, alpha=alpha, beta=beta,
+                         ohem_ratio=ohem_ratio, eps=eps)
+
+    def parts(self, idx, group, outs, batch) -> Parts:
+        for part, value in self.db(outs[0], batch).items():
+            if part != "loss":
+                yield f"{self.name}_{group[0]}_{part}", value
+
+
+def dilate_teacher_maps(shrink_maps: paddle.Tensor, thresh: float = 0.3) -> paddle.Tensor:
+    """Teacher shrink maps ``[N, H, W]`` -> binary (``> thresh``) dilated by a 2x2 kernel.
+
+    The dilation widens the teacher's text regions a little, which upstream found a
+    better target for the student than the raw shrink map. No gradient flows back.
+    """
+    binary = (shrink_maps.detach().numpy() > thresh).astype(np.uint8)
+    kernel = np.ones((2, 2), dtype=np.uint8)
+    dilated = np.stack([cv2.dilate(m, kernel) for m in binary]).astype(np.float32)
+    return paddle.to_tensor(dilated)
+
+
+@LOSSES.register()
+class DistillationDilaDBLoss(DistillationLoss):
+    """Student learns the teacher's dilated shrink map; parts ``{name}_{student}_{teacher}``.
+
+    Each pair is ``[student, teacher]``. The target is ``dilate_teacher_maps`` of the
+    teacher's shrink map; the loss is ``alpha * balanced(shrink) + dice(binary)`` under
+    the label's shrink mask (``batch[4]``), as upstream (no threshold-map term). The DB
+    parameters are applied (upstream ignores them; shipped configs give the defaults).
+    """
+
+    def __init__(self, model_name_pairs: Any = None, key: str | None = None, balance_loss: bool = True,
+                 main_loss_type: str = "DiceLoss", alpha: float = 5, beta: float = 10,
+                 ohem_ratio: float = 3, eps: float = 1e-6, name: str = "dila_dbloss") -> None:
+        super().__init__(_as_pairs("DistillationDilaDBLoss", model_name_pairs), key, name)
+        self.db = DBLoss(balance_loss=balance_loss, main_loss_type=main_loss_type, alpha=alpha, beta=beta,
+                         ohem_ratio=ohem_ratio, eps=eps)
+
+    def parts(self, idx, group, outs, batch) -> Parts:
+        owner = type(self).__name__
+        student = split_db_maps(outs[0], owner)
+        # only the teacher's shrink map is read: a frozen teacher in eval mode has just that
+        target = dilate_teacher_maps(split_db_maps(outs[1], owner, channels=1)[:, 0])
+        shrink_mask = db_targets(batch, owner)[3]
+        loss = self.db.alpha * self.db.bce_loss(student[:, 0], target, shrink_mask)
+        loss = loss + self.db.dice_loss(student[:, 2], target, shrink_mask)
+        yield f"{self.name}_{group[0]}_{group[1]}", loss
