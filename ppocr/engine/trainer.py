@@ -226,17 +226,17 @@ class Trainer:
         self.state["step_in_epoch"] += 1
 
     def _epoch_batches(self, epoch: int, skip: int) -> list[list[int]] | None:
-        sampler = self.train_loader.batch_sampler
-        if hasattr(sampler, "set_epoch"):
-            sampler.set_epoch(epoch)
-        if hasattr(sampler, "set_skip"):
-            sampler.set_skip(skip)
-        elif skip:
-            raise ConfigError("this batch sampler cannot resume mid-epoch")
-        try:
-            return list(iter(sampler))
-        except TypeError:
+        """Set the loader to ``epoch`` (skipping ``skip`` batches); return this pass's batches."""
+        loader = self.train_loader
+        if not hasattr(loader, "set_epoch"):
+            if skip:
+                raise ConfigError("this data loader cannot resume mid-epoch")
             return None
+        loader.set_epoch(epoch)
+        loader.set_skip(skip)
+        sampler = loader.batch_sampler
+        idx, size = sampler.indices(), sampler.batch_size
+        return [idx[b * size:(b + 1) * size].tolist() for b in range(skip, len(sampler))]
 
     def _batch_paths(self, batch_indices: list[list[int]] | None, i: int) -> list[str]:
         dataset = self.train_loader.dataset

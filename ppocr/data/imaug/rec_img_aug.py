@@ -1,0 +1,216 @@
+"""Recognition / classification image transforms: augmentation and resize-normalize-pad.
+
+``resize_norm_img`` is the one resize the text recognizer and direction classifier see
+in training, evaluation, export and inference; it matches upstream PaddleOCR 2.x to the
+bit (same ``cv2.resize`` calls, same float32 arithmetic), so weights trained upstream
+give the same outputs here.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import albumentations as A
+import cv2
+import numpy as np
+
+from ppocr.errors import ConfigError
+from ppocr.registry import TRANSFORMS
+
+__all__ = ["RecAug", "RecResizeImg", "ClsResizeImg", "resize_norm_img", "resize_norm_img_chinese"]
+
+_PROB_NAMES = ("tia_prob", "crop_prob", "reverse_prob", "noise_prob", "jitter_prob", "blur_prob", "hsv_aug_prob")
+MIN_SIDE_FOR_WARP = 20  # upstream applies TIA distort/stretch and crop only from 20x20 up
+
+
+def _check_shape(image_shape: Sequence[int], owner: str) -> tuple[int, int, int]:
+    if (isinstance(image_shape, str) or len(image_shape) != 3
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in image_shape)
+            or image_shape[0] not in (1, 3)):
+        raise ConfigError(f"{owner}.image_shape must be [C, H, W] with C in (1, 3), got {image_shape!r}")
+    c, h, w = image_shape
+    return c, h, w
+
+
+def _norm_to_chw(resized: np.ndarray, channels: int) -> np.ndarray:
+    """uint8 HWC (or HW) -> float32 CHW in [-1, 1]: ``(x / 255 - 0.5) / 0.5``."""
+    resized = resized.astype("float32")
+    if channels == 1:
+        if resized.ndim == 3:
+            raise ConfigError("image_shape has 1 channel but the image has 3 (use DecodeImage img_mode GRAY "
+                              "and a gray-aware pipeline, or image_shape [3, H, W])")
+        out = resized[np.newaxis, :] / 255
+    else:
+        out = resized.transpose((2, 0, 1)) / 255
+    out -= 0.5
+    out /= 0.5
+    return out
+
+
+def resize_norm_img(img: np.ndarray, image_shape: Sequence[int], padding: bool = True) -> tuple[np.ndarray, float]:
+    """Resize to height H keeping the aspect ratio (width ``min(W, ceil(H * w / h))``),
+    normalize to [-1, 1] and zero-pad on the right to ``[C, H, W]``.
+
+    Without ``padding`` the image is stretched to ``W``. Returns the padded float32 CHW
+    image and ``valid_ratio`` (resized width / W, at most 1).
+    """
+    img_c, img_h, img_w = image_shape
+    h, w = img.shape[0], img.shape[1]
+    if not padding:
+        resized = cv2.resize(img, (img_w, img_h), interpolation=cv2.INTER_LINEAR)
+        resized_w = img_w
+    else:
+        ratio = w / float(h)
+        resized_w = img_w if math.ceil(img_h * ratio) > img_w else int(math.ceil(img_h * ratio))
+        resized = cv2.resize(img, (resized_w, img_h))
+    norm = _norm_to_chw(resized, img_c)
+    padded = np.zeros((img_c, img_h, img_w), dtype=np.float32)
+    padded[:, :, 0:resized_w] = norm
+    return padded, min(1.0, float(resized_w / img_w))
+
+
+def resize_norm_img_chinese(img: np.ndarray, image_shape: Sequence[int]) -> tuple[np.ndarray, float]:
+    """Like ``resize_norm_img`` but the target width grows to fit wide images
+    (``W' = int(H * max(W / H, w / h))``), as upstream's inference-mode resize."""
+    img_c, img_h, img_w = image_shape
+    h, w = img.shape[0], img.shape[1]
+    ratio = w * 1.0 / h
+    img_w = int(img_h * max(img_w * 1.0 / img_h, ratio))
+    resized_w = img_w if math.ceil(img_h * ratio) > img_w else int(math.ceil(img_h * ratio))
+    resized = cv2.resize(img, (resized_w, img_h))
+    norm = _norm_to_chw(resized, img_c)
+    padded = np.zeros((img_c, img_h, img_w), dtype=np.float32)
+    padded[:, :, 0:resized_w] = norm
+    return padded, min(1.0, float(resized_w / img_w))
+
+
+@TRANSFORMS.register()
+class RecResizeImg:
+    """Resize-normalize-pad a text line to ``image_shape`` ``[C, H, W]``.
+
+    Args:
+        image_shape: ``[C, H, W]`` target.
+        infer_mode: with a ``character_dict_path``, widen the target for wide images
+            (upstream's inference resize).
+        character_dict_path: only compared with None (upstream's switch for
+            ``infer_mode``); taken from Global like upstream.
+        padding: keep the aspect ratio and pad (True) or stretch to W (False).
+
+    Keys: required/modified ``image`` (HWC uint8 -> CHW float32); added ``valid_ratio``.
+    """
+
+    global_keys = ("character_dict_path",)
+
+    def __init__(self, image_shape: Sequence[int], infer_mode: bool = False,
+                 character_dict_path: str | None = "./ppocr/utils/ppocr_keys_v1.txt",
+                 padding: bool = True) -> None:
+        self.image_shape = list(_check_shape(image_shape, "RecResizeImg"))
+        self.infer_mode = bool(infer_mode)
+        self.character_dict_path = character_dict_path
+        self.padding = bool(padding)
+
+    def __call__(self, data: dict[str, Any]) -> dict[str, Any]:
+        img = data["image"]
+        if self.infer_mode and self.character_dict_path is not None:
+            norm, valid_ratio = resize_norm_img_chinese(img, self.image_shape)
+        else:
+            norm, valid_ratio = resize_norm_img(img, self.image_shape, self.padding)
+        data["image"] = norm
+        data["valid_ratio"] = np.float32(valid_ratio)
+        return data
+
+
+@TRANSFORMS.register()
+class ClsResizeImg:
+    """Resize-normalize-pad for the direction classifier (``resize_norm_img`` with padding).
+
+    Keys: required/modified ``image``.
+    """
+
+    def __init__(self, image_shape: Sequence[int]) -> None:
+        self.image_shape = list(_check_shape(image_shape, "ClsResizeImg"))
+
+    def __call__(self, data: dict[str, Any]) -> dict[str, Any]:
+        data["image"], _ = resize_norm_img(data["image"], self.image_shape)
+        return data
+
+
+def _prob(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ConfigError(f"RecAug.{name} must be a probability in [0, 1], got {value!r}")
+    return float(value)
+
+
+@TRANSFORMS.register()
+class RecAug:
+    """Text-line augmentation: TIA-like warps, crop, blur, HSV, color jitter, noise, inversion.
+
+    Accepts both upstream signatures: the old ``use_tia`` / ``aug_prob`` (every stage at
+    ``aug_prob``; TIA only with ``use_tia``) and the newer per-stage probabilities
+    (default 0.4 each). A per-stage value given explicitly wins over ``aug_prob``.
+
+    The stages run in upstream's order, each with its probability. They are built from
+    albumentations 2.0 rather than upstream's hand-written TIA code, so the random
+    images differ from upstream's (the distribution is alike: small grid distortion +
+    perspective, a crop of up to 1/8 of the height at top and bottom, 5x5 Gaussian
+    blur, mild HSV/color changes, light Gaussian noise, 255 - x). Warps and crop are
+    skipped below 20x20 px as upstream.
+
+    Randomness: the albumentations pipeline is reseeded from Python's ``random`` on every
+    call, so seeding ``random`` per sample (the datasets do) makes the output a
+    deterministic function of that seed.
+
+    Keys: required/modified ``image`` (HWC uint8).
+    """
+
+    def __init__(
+        self,
+        tia_prob: float | None = None,
+        crop_prob: float | None = None,
+        reverse_prob: float | None = None,
+        noise_prob: float | None = None,
+        jitter_prob: float | None = None,
+        blur_prob: float | None = None,
+        hsv_aug_prob: float | None = None,
+        use_tia: bool | None = None,
+        aug_prob: float | None = None,
+    ) -> None:
+        base = 0.4 if aug_prob is None else _prob("aug_prob", aug_prob)
+        given = dict(zip(_PROB_NAMES, (tia_prob, crop_prob, reverse_prob, noise_prob, jitter_prob,
+                                       blur_prob, hsv_aug_prob), strict=True))
+        probs = {k: base if v is None else _prob(k, v) for k, v in given.items()}
+        if use_tia is not None and not use_tia and tia_prob is None:
+            probs["tia_prob"] = 0.0
+        self.probs = probs
+        self._large = A.Compose(self._stages(probs, large=True))
+        self._small = A.Compose(self._stages(probs, large=False))
+
+    @staticmethod
+    def _stages(p: dict[str, float], large: bool) -> list:
+        replicate = cv2.BORDER_REPLICATE
+        perspective = A.Perspective(scale=(0.02, 0.06), keep_size=True, border_mode=replicate, p=1.0)
+        if large:
+            tia = A.Sequential([A.GridDistortion(num_steps=4, distort_limit=(-0.2, 0.2), border_mode=replicate,
+                                                 p=1.0), perspective], p=p["tia_prob"])
+            stages = [tia, A.RandomCropFromBorders(crop_left=0.0, crop_right=0.0, crop_top=0.125,
+                                                   crop_bottom=0.125, p=p["crop_prob"])]
+        else:
+            stages = [A.Sequential([perspective], p=p["tia_prob"])]
+        return stages + [
+            A.GaussianBlur(blur_limit=(5, 5), sigma_limit=(1.0, 1.0), p=p["blur_prob"]),
+            A.HueSaturationValue(hue_shift_limit=5, sat_shift_limit=15, val_shift_limit=15, p=p["hsv_aug_prob"]),
+            A.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.02, p=p["jitter_prob"]),
+            A.GaussNoise(std_range=(0.01, 0.04), p=p["noise_prob"]),
+            A.InvertImg(p=p["reverse_prob"]),
+        ]
+
+    def __call__(self, data: dict[str, Any]) -> dict[str, Any]:
+        img = data["image"]
+        h, w = img.shape[:2]
+        pipeline = self._large if h >= MIN_SIDE_FOR_WARP and w >= MIN_SIDE_FOR_WARP else self._small
+        pipeline.set_random_seed(random.getrandbits(32))
+        data["image"] = np.ascontiguousarray(pipeline(image=img)["image"])
+        return data
