@@ -64,7 +64,6 @@ class Predictor:
         config.disable_glog_info()
         config.switch_use_feed_fetch_ops(False)
         config.switch_ir_optim(True)
-        config.enable_memory_optim()
         return pdi.create_predictor(config)
 
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
