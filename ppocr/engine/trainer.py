@@ -113,6 +113,10 @@ class Trainer:
             load_pretrained_weights(self.model, g["pretrained_model"],
                                     allow_shape_mismatch=bool(g.get("allow_shape_mismatch", False)))
         self.train_model = paddle.DataParallel(self.model) if self.distributed else self.model
+        # BatchNorm running statistics move during the forward pass, before the loss is known
+        # to be finite: a skipped step restores them so one bad batch cannot poison them.
+        self._running_stats = [p for name, p in self.model.named_parameters()
+                               if name.endswith(("._mean", "._variance"))]
         if self.rank == 0:
             os.makedirs(self.save_dir, exist_ok=True)
             dump_config(config, os.path.join(self.save_dir, "config.yml"))
@@ -167,21 +171,24 @@ class Trainer:
             for i, batch in enumerate(self.train_loader):
                 reader_cost = time.time() - reader_start
                 step_start = time.time()
+                saved_stats = [paddle.assign(p) for p in self._running_stats]
                 preds = self.train_model(batch[0], data=batch[1:])
                 losses = self.loss_fn(preds, batch)
                 loss = losses["loss"]
                 if not math.isfinite(float(loss)):
                     nonfinite_in_a_row += 1
                     self.optimizer.clear_grad()
+                    for param, value in zip(self._running_stats, saved_stats):
+                        param.set_value(value)
                     self.logger.warning("non-finite loss at global step %d, step skipped; samples: %s",
                                         self.state["global_step"] + 1,
                                         self._batch_paths(batch_indices, i))
+                    self._advance(epoch)
                     if nonfinite_in_a_row >= self.max_nonfinite:
                         self._save("latest")
                         raise FloatingPointError(
                             f"{nonfinite_in_a_row} non-finite losses in a row; stopped with a checkpoint at "
                             f"{os.path.join(self.save_dir, 'latest')} (lower the LR or check the data)")
-                    self._advance(epoch)
                     reader_start = time.time()
                     continue
                 nonfinite_in_a_row = 0
