@@ -24,6 +24,8 @@ class ClsPostProcess:
         key: entry to take when the predictions are a dict.
     """
 
+    global_keys = ("label_list",)  # upstream cls configs set it in Global
+
     def __init__(self, label_list: Sequence[Any] | None = None, key: str | None = None) -> None:
         if label_list is not None and (isinstance(label_list, str) or not isinstance(label_list, Sequence)):
             raise ConfigError(f"ClsPostProcess.label_list: expected a list such as ['0', '180'], got {label_list!r}")

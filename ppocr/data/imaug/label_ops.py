@@ -85,7 +85,10 @@ class ClsLabelEncode:
 
     Keys: required/modified ``label`` (str -> int64 scalar). Labels not in
     ``label_list`` are rejected at dataset load (upstream returns None mid-epoch).
+    ``label_list`` may come from ``Global.label_list`` as in upstream's cls configs.
     """
+
+    global_keys = ("label_list",)
 
     def __init__(self, label_list: Sequence[str]) -> None:
         if isinstance(label_list, str) or not label_list:
