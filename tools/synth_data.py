@@ -1,0 +1,8 @@
+"""Write synthetic rec/det/cls datasets (see ``--help``)."""
+
+import sys
+
+from ppocr.commands.synth_data import main
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
