@@ -15,9 +15,10 @@ from ppocr.modeling.architectures.export_spec import image_shape_for, input_spec
 from ppocr.utils.character_dict import character_dict_from_global
 from ppocr.utils.logging import get_logger
 
-# Ops that only exist for training labels; a predictor never runs them.
+# Ops that exist only for training (labels, augmentation); a predictor never runs them.
 LABEL_OPS = {"CTCLabelEncode", "ClsLabelEncode", "DetLabelEncode", "KeepKeys", "MakeBorderMap",
-             "MakeShrinkMap", "EastRandomCropData", "IaaAugment", "RecAug", "CopyPaste"}
+             "MakeShrinkMap", "EastRandomCropData", "IaaAugment", "RecAug", "CopyPaste",
+             "BaseDataAugmentation", "RandAugment"}
 
 
 def sub_models(model) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import numpy as np
 from ppocr.errors import ConfigError
 from ppocr.registry import TRANSFORMS
 
-__all__ = ["RecAug", "RecResizeImg", "ClsResizeImg", "resize_norm_img", "resize_norm_img_chinese"]
+__all__ = ["RecAug", "BaseDataAugmentation", "RecResizeImg", "ClsResizeImg", "resize_norm_img", "resize_norm_img_chinese"]
 
 _PROB_NAMES = ("tia_prob", "crop_prob", "reverse_prob", "noise_prob", "jitter_prob", "blur_prob", "hsv_aug_prob")
 MIN_SIDE_FOR_WARP = 20  # upstream applies TIA distort/stretch and crop only from 20x20 up
@@ -138,14 +138,62 @@ class ClsResizeImg:
         return data
 
 
-def _prob(name: str, value: Any) -> float:
+def _prob(owner: str, name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        raise ConfigError(f"RecAug.{name} must be a probability in [0, 1], got {value!r}")
+        raise ConfigError(f"{owner}.{name} must be a probability in [0, 1], got {value!r}")
     return float(value)
 
 
+def _aug_stages(p: dict[str, float], large: bool, tia: bool) -> list:
+    """The augmentation stages in upstream's order, each firing with its probability.
+
+    ``tia`` prepends the TIA-like warps (RecAug); without it the list is upstream's
+    BaseDataAugmentation. ``large`` is False below 20x20 px, where upstream skips the
+    distort/stretch warps and the crop.
+    """
+    replicate = cv2.BORDER_REPLICATE
+    stages: list = []
+    if tia:
+        perspective = A.Perspective(scale=(0.02, 0.06), keep_size=True, border_mode=replicate, p=1.0)
+        warps = [A.GridDistortion(num_steps=4, distort_limit=(-0.2, 0.2), border_mode=replicate, p=1.0),
+                 perspective] if large else [perspective]
+        stages.append(A.Sequential(warps, p=p["tia_prob"]))
+    if large:
+        stages.append(A.RandomCropFromBorders(crop_left=0.0, crop_right=0.0, crop_top=0.125,
+                                              crop_bottom=0.125, p=p["crop_prob"]))
+    return stages + [
+        A.GaussianBlur(blur_limit=(5, 5), sigma_limit=(1.0, 1.0), p=p["blur_prob"]),
+        A.HueSaturationValue(hue_shift_limit=5, sat_shift_limit=15, val_shift_limit=15, p=p["hsv_aug_prob"]),
+        A.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.02, p=p["jitter_prob"]),
+        A.GaussNoise(std_range=(0.01, 0.04), p=p["noise_prob"]),
+        A.InvertImg(p=p["reverse_prob"]),
+    ]
+
+
+class _SeededStages:
+    """Runs ``_aug_stages`` as an albumentations pipeline reseeded from Python's ``random``.
+
+    Reseeding on every call makes the output a deterministic function of the per-sample
+    seed the datasets give ``random``. Subclasses set ``probs`` and call ``_build``.
+    """
+
+    probs: dict[str, float]
+
+    def _build(self, tia: bool) -> None:
+        self._large = A.Compose(_aug_stages(self.probs, large=True, tia=tia))
+        self._small = A.Compose(_aug_stages(self.probs, large=False, tia=tia))
+
+    def __call__(self, data: dict[str, Any]) -> dict[str, Any]:
+        img = data["image"]
+        h, w = img.shape[:2]
+        pipeline = self._large if h >= MIN_SIDE_FOR_WARP and w >= MIN_SIDE_FOR_WARP else self._small
+        pipeline.set_random_seed(random.getrandbits(32))
+        data["image"] = np.ascontiguousarray(pipeline(image=img)["image"])
+        return data
+
+
 @TRANSFORMS.register()
-class RecAug:
+class RecAug(_SeededStages):
     """Text-line augmentation: TIA-like warps, crop, blur, HSV, color jitter, noise, inversion.
 
     Accepts both upstream signatures: the old ``use_tia`` / ``aug_prob`` (every stage at
@@ -178,39 +226,42 @@ class RecAug:
         use_tia: bool | None = None,
         aug_prob: float | None = None,
     ) -> None:
-        base = 0.4 if aug_prob is None else _prob("aug_prob", aug_prob)
+        base = 0.4 if aug_prob is None else _prob("RecAug", "aug_prob", aug_prob)
         given = dict(zip(_PROB_NAMES, (tia_prob, crop_prob, reverse_prob, noise_prob, jitter_prob,
                                        blur_prob, hsv_aug_prob), strict=True))
-        probs = {k: base if v is None else _prob(k, v) for k, v in given.items()}
+        probs = {k: base if v is None else _prob("RecAug", k, v) for k, v in given.items()}
         if use_tia is not None and not use_tia and tia_prob is None:
             probs["tia_prob"] = 0.0
         self.probs = probs
-        self._large = A.Compose(self._stages(probs, large=True))
-        self._small = A.Compose(self._stages(probs, large=False))
+        self._build(tia=True)
 
-    @staticmethod
-    def _stages(p: dict[str, float], large: bool) -> list:
-        replicate = cv2.BORDER_REPLICATE
-        perspective = A.Perspective(scale=(0.02, 0.06), keep_size=True, border_mode=replicate, p=1.0)
-        if large:
-            tia = A.Sequential([A.GridDistortion(num_steps=4, distort_limit=(-0.2, 0.2), border_mode=replicate,
-                                                 p=1.0), perspective], p=p["tia_prob"])
-            stages = [tia, A.RandomCropFromBorders(crop_left=0.0, crop_right=0.0, crop_top=0.125,
-                                                   crop_bottom=0.125, p=p["crop_prob"])]
-        else:
-            stages = [A.Sequential([perspective], p=p["tia_prob"])]
-        return stages + [
-            A.GaussianBlur(blur_limit=(5, 5), sigma_limit=(1.0, 1.0), p=p["blur_prob"]),
-            A.HueSaturationValue(hue_shift_limit=5, sat_shift_limit=15, val_shift_limit=15, p=p["hsv_aug_prob"]),
-            A.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2, hue=0.02, p=p["jitter_prob"]),
-            A.GaussNoise(std_range=(0.01, 0.04), p=p["noise_prob"]),
-            A.InvertImg(p=p["reverse_prob"]),
-        ]
 
-    def __call__(self, data: dict[str, Any]) -> dict[str, Any]:
-        img = data["image"]
-        h, w = img.shape[:2]
-        pipeline = self._large if h >= MIN_SIDE_FOR_WARP and w >= MIN_SIDE_FOR_WARP else self._small
-        pipeline.set_random_seed(random.getrandbits(32))
-        data["image"] = np.ascontiguousarray(pipeline(image=img)["image"])
-        return data
+@TRANSFORMS.register()
+class BaseDataAugmentation(_SeededStages):
+    """RecAug without the TIA warps: crop, blur, HSV, color jitter, noise, inversion.
+
+    Upstream's direction classifier (``cls_mv3.yml``) uses it: TIA warps would bend the
+    text that the classifier must judge upright or upside down. Same stages, order and
+    randomness as ``RecAug`` (see there for how they differ from upstream's code); the
+    crop is skipped below 20x20 px as upstream.
+
+    Args:
+        crop_prob, reverse_prob, noise_prob, jitter_prob, blur_prob, hsv_aug_prob:
+            probability of each stage, in [0, 1] (upstream's names and 0.4 defaults).
+
+    Keys: required/modified ``image`` (HWC uint8).
+    """
+
+    def __init__(
+        self,
+        crop_prob: float = 0.4,
+        reverse_prob: float = 0.4,
+        noise_prob: float = 0.4,
+        jitter_prob: float = 0.4,
+        blur_prob: float = 0.4,
+        hsv_aug_prob: float = 0.4,
+    ) -> None:
+        given = {"crop_prob": crop_prob, "reverse_prob": reverse_prob, "noise_prob": noise_prob,
+                 "jitter_prob": jitter_prob, "blur_prob": blur_prob, "hsv_aug_prob": hsv_aug_prob}
+        self.probs = {k: _prob("BaseDataAugmentation", k, v) for k, v in given.items()}
+        self._build(tia=False)
