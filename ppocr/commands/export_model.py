@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import sys
 
 from ppocr.engine.cli_args import config_parser, load_cli_config
 from ppocr.errors import ConfigError

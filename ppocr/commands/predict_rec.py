@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 
 from ppocr.inference.cli import add_rec_args, base_parser, build_recognizer, read_all

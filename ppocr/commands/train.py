@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from ppocr.engine.cli_args import config_parser, load_cli_config
 from ppocr.engine.synth_hook import ensure_synth_data
 
