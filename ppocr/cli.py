@@ -17,6 +17,7 @@ COMMANDS = {
     "predict_system": "ppocr.commands.predict_system",
     "synth": "ppocr.commands.synth_data",
     "benchmark": "ppocr.commands.benchmark",
+    "extract_submodel": "ppocr.commands.extract_submodel",
 }
 
 

@@ -142,7 +142,7 @@ class Trainer:
         result = evaluate(self.model, self.eval_loader, self.post_process, self.metric)
         key = self.metric.main_indicator
         best = self.state["best_metric"]
-        improved = key not in best or result[key] > best[key]
+        improved = key not in best or result[key] >= best[key]  # ties: keep the later model, as upstream
         self.logger.info("eval at step %d: %s", self.state["global_step"], format_eval(result))
         if improved:
             self.state["best_metric"] = {**result, "best_epoch": self.state["epoch"],
