@@ -11,6 +11,7 @@ COMMANDS = {
     "eval": "ppocr.commands.eval",
     "export": "ppocr.commands.export_model",
     "infer_rec": "ppocr.commands.infer_rec",
+    "infer_det": "ppocr.commands.infer_det",
     "predict_rec": "ppocr.commands.predict_rec",
     "predict_det": "ppocr.commands.predict_det",
     "predict_cls": "ppocr.commands.predict_cls",

@@ -10,12 +10,8 @@ import json
 import numpy as np
 import paddle
 
-from ppocr.data.imaug import build_transforms, transform
 from ppocr.engine.cli_args import config_parser, load_cli_config
-from ppocr.engine.components import build_components
-from ppocr.engine.evaluate_tool import load_weights_for_eval
-from ppocr.engine.exporter import LABEL_OPS
-from ppocr.errors import ConfigError
+from ppocr.engine.infer_common import build_infer_ops, load_infer_model, preprocess_file
 from ppocr.inference.images import list_images
 from ppocr.postprocess import build_post_process
 
@@ -26,19 +22,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args = parser.parse_args(argv)
     config = load_cli_config(args)
     global_cfg = config["Global"]
-    if not global_cfg.get("infer_img"):
-        raise ConfigError("set Global.infer_img to an image or a folder")
-    model = build_components(config, mode="model").model
-    load_weights_for_eval(config, model)
-    model.eval()
-    eval_ops = config["Eval"]["dataset"]["transforms"]
-    ops = build_transforms([op for op in eval_ops if not set(op) & LABEL_OPS] + [{"KeepKeys": {"keep_keys": ["image"]}}],
-                           global_cfg, where="Eval.dataset.transforms (inference)")
+    model = load_infer_model(config)
+    ops = build_infer_ops(config, ["image"])
     post = build_post_process(config["PostProcess"], global_cfg)
     rows = []
     for path in list_images(global_cfg["infer_img"]):
-        with open(path, "rb") as f:
-            data = transform({"image": f.read(), "img_path": path}, ops)
+        data = preprocess_file(path, ops)
         if data is None:
             rows.append({"path": path, "error": "preprocessing rejected the image"})
             continue
