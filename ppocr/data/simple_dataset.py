@@ -73,6 +73,11 @@ class OCRDataSet(Dataset):
         # Without a seed, draw one: samples still get distinct, per-sample random streams
         # (forked workers would otherwise repeat each other's augmentations).
         self._base_seed = (seed if seed is not None else secrets.randbits(32)) % 2**32
+        if seed is not None:
+            # Seeded runs replay exactly; OpenCV's thread pool can change results in the last
+            # bit with the machine's load (seen as rare mismatches under CPU contention), and
+            # loader workers parallelize across samples anyway.
+            cv2.setNumThreads(1)
         self.epoch = 0
         self.ops = build_transforms(transforms, global_config, where=f"{mode}.dataset.transforms")
         if isinstance(ext_op_transform_idx, bool) or not isinstance(ext_op_transform_idx, int) \
