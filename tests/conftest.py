@@ -1,5 +1,6 @@
 """Shared fixtures: paths to the small real data shipped under tests/data."""
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -10,3 +11,14 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(autouse=True)
+def ppocr_logs_reach_caplog():
+    """``get_logger`` stops propagation (its own handler prints); tests read logs through caplog."""
+    from ppocr.utils.logging import get_logger
+
+    logger = get_logger()
+    logger.propagate = True
+    yield
+    logger.propagate = False
