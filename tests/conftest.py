@@ -1,6 +1,5 @@
 """Shared fixtures: paths to the small real data shipped under tests/data."""
 
-import logging
 from pathlib import Path
 
 import pytest
