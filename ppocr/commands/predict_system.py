@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         if args.save_visual:
             picture = draw_ocr(img, [ln.points for ln in result.lines], [ln.text for ln in result.lines],
                                [ln.score for ln in result.lines])
-            save_image(os.path.join(args.draw_img_save_dir, os.path.splitext(os.path.basename(path))[0] + "_ocr.jpg"),
-                       picture)
+            stem, ext = os.path.splitext(os.path.basename(path))  # a.png and a.jpg stay apart
+            save_image(os.path.join(args.draw_img_save_dir, f"{stem}_ocr{ext or '.jpg'}"), picture)
         logger.info("%s: %d lines, %s ms", path, len(result.lines), row["ms"])
     with open(os.path.join(args.draw_img_save_dir, "system_results.txt"), "w", encoding="utf-8") as f:
         for row in rows:

@@ -80,6 +80,8 @@ def inference_settings(config: dict[str, Any], model_type: str, arch: dict[str, 
         "PreProcess": {"transform_ops": pre},
         "PostProcess": post,
     }
+    if model_type == "cls" and global_cfg.get("label_list") is not None:
+        settings["PostProcess"].setdefault("label_list", [str(x) for x in global_cfg["label_list"]])
     if model_type == "rec":
         chars = character_dict_from_global(global_cfg)
         settings["PostProcess"]["character_dict"] = chars.characters

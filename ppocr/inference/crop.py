@@ -9,17 +9,18 @@ import numpy as np
 def crop_box(img: np.ndarray, points: np.ndarray, tall_ratio: float = 1.5) -> tuple[np.ndarray | None, int]:
     """Perspective-crop a quad; a crop ``tall_ratio`` times taller than wide is turned 90 degrees.
 
-    Returns the crop (None for a box of zero width or height) and the angle applied (0 or 90).
+    Any other number of points is cropped by its minimum-area rectangle. Returns the crop
+    (None for a box of zero width or height, or with non-finite points) and the angle applied
+    (0 or 90).
     """
     pts = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    if not np.isfinite(pts).all():
+        return None, 0
     if pts.shape[0] != 4:
-        rect = cv2.minAreaRect(pts)
-        pts = cv2.boxPoints(rect).astype(np.float32)
-        s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
-        pts = np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]],
-                       dtype=np.float32)
-    width = int(round(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[3]))))
-    height = int(round(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2]))))
+        pts = _min_area_quad(pts)
+    # int() truncation as upstream's get_rotate_crop_image, so crops have the same size
+    width = int(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[3])))
+    height = int(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2])))
     if width < 1 or height < 1:
         return None, 0
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
@@ -29,6 +30,26 @@ def crop_box(img: np.ndarray, points: np.ndarray, tall_ratio: float = 1.5) -> tu
     if tall_ratio and crop.shape[0] >= crop.shape[1] * tall_ratio:
         return np.rot90(crop).copy(), 90
     return crop, 0
+
+
+def _min_area_quad(pts: np.ndarray) -> np.ndarray:
+    """Minimum-area rectangle around a polygon, as top-left, top-right, bottom-right, bottom-left.
+
+    Corners are split into the two leftmost and two rightmost, each pair ordered by y: unlike
+    sum/difference ordering this never picks one corner twice (a rectangle at 45 degrees ties).
+    """
+    if pts.shape[0] == 0:
+        return np.zeros((4, 2), dtype=np.float32)
+    return order_quad(cv2.boxPoints(cv2.minAreaRect(pts)))
+
+
+def order_quad(corners: np.ndarray) -> np.ndarray:
+    """Four points as top-left, top-right, bottom-right, bottom-left (never one corner twice)."""
+    corners = np.asarray(corners, dtype=np.float32).reshape(4, 2)
+    corners = corners[np.argsort(corners[:, 0], kind="stable")]
+    left = corners[:2][np.argsort(corners[:2, 1], kind="stable")]
+    right = corners[2:][np.argsort(corners[2:, 1], kind="stable")]
+    return np.array([left[0], right[0], right[1], left[1]], dtype=np.float32)
 
 
 def reading_order(boxes: list[np.ndarray], line_tolerance: float = 10.0) -> list[int]:

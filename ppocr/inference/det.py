@@ -10,6 +10,7 @@ import numpy as np
 from ppocr.config import parse_number
 from ppocr.data.imaug.det_resize import resize_for_test
 from ppocr.errors import ConfigError
+from ppocr.inference.crop import order_quad
 from ppocr.inference.engine import Predictor
 from ppocr.inference.model_settings import find_op, read_inference_yml
 from ppocr.postprocess.db_postprocess import DBPostProcess
@@ -81,21 +82,13 @@ class TextDetector:
         return {**self.settings, "onednn": self.predictor.enable_mkldnn}
 
 
-def order_points_clockwise(pts: np.ndarray) -> np.ndarray:
-    """Top-left, top-right, bottom-right, bottom-left."""
-    s = pts.sum(axis=1)
-    d = np.diff(pts, axis=1).ravel()
-    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]],
-                    dtype=np.float32)
-
-
 def filter_boxes(boxes: np.ndarray, hw: tuple[int, int], min_side: float = 3.0) -> np.ndarray:
     """Clip to the image and drop boxes with a side of ``min_side`` pixels or less."""
     h, w = hw
     kept = []
     for box in boxes:
         if box.shape[0] == 4:
-            box = order_points_clockwise(box)
+            box = order_quad(box)
         box = np.stack([np.clip(box[:, 0], 0, w - 1), np.clip(box[:, 1], 0, h - 1)], axis=1)
         width = np.linalg.norm(box[0] - box[1])
         height = np.linalg.norm(box[0] - box[-1])
