@@ -8,6 +8,7 @@ export (dynamic H/W, oneDNN, parity with dygraph) is tested in tests/engine/test
 """
 
 import copy
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import cv2
@@ -209,3 +210,18 @@ def test_concurrent_calls_equal_sequential(detector):
         concurrent = list(pool.map(lambda img: detector(img)[0], images * 3))
     for got, want in zip(concurrent, sequential * 3):
         np.testing.assert_array_equal(got, want)
+
+
+def test_upstream_style_dir_without_settings_uses_upstream_defaults_and_flags(model_dir, tmp_path):
+    """A det model exported by upstream PaddleOCR has only the graph and params."""
+    import shutil
+
+    bare = tmp_path / "upstream_det"
+    bare.mkdir()
+    for name in ("inference.json", "inference.pdiparams"):
+        shutil.copy(os.path.join(model_dir, name), bare / name)
+    defaults = TextDetector(str(bare))
+    assert defaults.settings["limit_side_len"] == 960 and defaults.settings["box_thresh"] == 0.6
+    ours = TextDetector(model_dir)
+    flagged = TextDetector(str(bare), limit_side_len=960, limit_type="max", unclip_ratio=UNCLIP)
+    np.testing.assert_allclose(sort_boxes(flagged(BASE)[0]), sort_boxes(ours(BASE)[0]), atol=1e-4)
