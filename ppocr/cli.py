@@ -19,6 +19,8 @@ COMMANDS = {
     "synth": "ppocr.commands.synth_data",
     "benchmark": "ppocr.commands.benchmark",
     "extract_submodel": "ppocr.commands.extract_submodel",
+    "export_center": "ppocr.commands.export_center",
+    "ablation": "ppocr.commands.ablation",
 }
 
 
