@@ -12,6 +12,7 @@ import logging
 import os
 import random
 import secrets
+import threading
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -73,11 +74,6 @@ class OCRDataSet(Dataset):
         # Without a seed, draw one: samples still get distinct, per-sample random streams
         # (forked workers would otherwise repeat each other's augmentations).
         self._base_seed = (seed if seed is not None else secrets.randbits(32)) % 2**32
-        if seed is not None:
-            # Seeded runs replay exactly; OpenCV's thread pool can change results in the last
-            # bit with the machine's load (seen as rare mismatches under CPU contention), and
-            # loader workers parallelize across samples anyway.
-            cv2.setNumThreads(1)
         self.epoch = 0
         self.ops = build_transforms(transforms, global_config, where=f"{mode}.dataset.transforms")
         if isinstance(ext_op_transform_idx, bool) or not isinstance(ext_op_transform_idx, int) \
@@ -194,7 +190,14 @@ class OCRDataSet(Dataset):
         return out
 
     def __getitem__(self, idx: int) -> list[Any]:
-        idx = int(idx)
+        # Per-sample seeding sets the process-wide ``random``/``np.random`` states the
+        # transforms draw from. Paddle's loader prefetches in a thread even with
+        # num_workers=0, so two loaders (train prefetch + eval) would interleave their draws:
+        # seeding and the transforms run as one step.
+        with _SAMPLE_LOCK:
+            return self._load(int(idx))
+
+    def _load(self, idx: int) -> list[Any]:
         reason, record = "", None
         for attempt in range(MAX_ATTEMPTS):
             self._seed_sample(idx, attempt)
@@ -214,6 +217,9 @@ class OCRDataSet(Dataset):
             idx = random.randrange(len(self)) if self.is_train else (idx + 1) % len(self)
         raise DataError(f"{MAX_ATTEMPTS} samples in a row could not be loaded; last {self._where(record)}: "
                         f"{reason}")
+
+
+_SAMPLE_LOCK = threading.Lock()
 
 
 def _image_problem(path: str, check: str) -> str | None:

@@ -266,3 +266,28 @@ def test_data_report_unit():
     with pytest.raises(DataError, match=r"(?s)no usable samples.*empty label: 4 \(e.g. f.txt:1, f.txt:2\)"):
         r.check_usable()
     assert r.add_runtime("x", "a.jpg") and not r.add_runtime("x", "a.jpg")
+
+
+def test_augmentation_stays_deterministic_while_another_loader_thread_draws(words, glob):
+    """Paddle's loader prefetches in a thread even with num_workers=0; draws must not interleave."""
+    import threading
+
+    a = simple(words, words / "label.txt", ctc_transforms(), glob, seed=7)
+    busy = simple(words, words / "label.txt", ctc_transforms(), glob, seed=99)
+    reference = [a[i][0] for i in range(len(a))]
+    stop = threading.Event()
+
+    def hammer():
+        i = 0
+        while not stop.is_set():
+            busy[i % len(busy)]
+            i += 1
+
+    thread = threading.Thread(target=hammer, daemon=True)
+    thread.start()
+    try:
+        for _ in range(3):
+            assert all(np.array_equal(a[i][0], ref) for i, ref in enumerate(reference))
+    finally:
+        stop.set()
+        thread.join()
