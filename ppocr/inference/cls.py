@@ -7,23 +7,12 @@ import time
 import cv2
 import numpy as np
 
+from ppocr.data.imaug.rec_img_aug import resize_norm_img
 from ppocr.errors import ConfigError
 from ppocr.inference.engine import Predictor
 from ppocr.inference.model_settings import parse_shape, read_inference_yml
 
 UPSTREAM_CLS_SHAPE = "3, 48, 192"
-
-
-def resize_norm_cls(img: np.ndarray, image_shape: list[int]) -> np.ndarray:
-    """Upstream's cls preprocessing: keep aspect to height H, cap width W, scale to [-1, 1], pad right."""
-    c, h, w = image_shape
-    ratio = img.shape[1] / max(img.shape[0], 1)
-    resized_w = max(1, min(w, int(np.ceil(h * ratio))))
-    resized = cv2.resize(img, (resized_w, h)).astype(np.float32)
-    resized = resized.transpose(2, 0, 1) / 255.0 if c != 1 else resized[None] / 255.0
-    out = np.zeros((c, h, w), dtype=np.float32)
-    out[:, :, :resized_w] = (resized - 0.5) / 0.5
-    return out
 
 
 class TextClassifier:
@@ -54,7 +43,7 @@ class TextClassifier:
         for start in range(0, len(crops), self.batch_num):
             idx = order[start:start + self.batch_num]
             t0 = time.perf_counter()
-            batch = np.stack([resize_norm_cls(crops[i], self.image_shape) for i in idx])
+            batch = np.stack([resize_norm_img(crops[i], self.image_shape, padding=True)[0] for i in idx])
             t1 = time.perf_counter()
             probs = self.predictor.run(batch)[0]
             t2 = time.perf_counter()

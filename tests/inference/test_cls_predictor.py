@@ -10,8 +10,9 @@ import paddle
 import pytest
 import yaml
 
+from ppocr.data.imaug.rec_img_aug import resize_norm_img
 from ppocr.errors import ConfigError
-from ppocr.inference.cls import TextClassifier, resize_norm_cls
+from ppocr.inference.cls import TextClassifier
 from tests.inference.tiny_models import TINY_CLS, balance_cls, export_tiny
 
 SHAPE = [3, 32, 96]  # not upstream's 3,48,192: proves the shape comes from inference.yml
@@ -31,7 +32,7 @@ def make_crops(count: int = 12, seed: int = 5) -> list[np.ndarray]:
 
 
 def dygraph_probs(model, crops: list[np.ndarray]) -> np.ndarray:
-    x = np.stack([resize_norm_cls(c, SHAPE) for c in crops])
+    x = np.stack([resize_norm_img(c, SHAPE)[0] for c in crops])
     with paddle.no_grad():
         return model(paddle.to_tensor(x)).numpy()
 
@@ -59,7 +60,7 @@ def test_batched_predictions_equal_dygraph_softmax(exported, onednn):
     model, out, crops = exported
     ref = dygraph_probs(model, crops)
     classifier = TextClassifier(out, batch_num=5, cls_thresh=2.0, enable_mkldnn=onednn)  # never flip
-    batch = np.stack([resize_norm_cls(c, SHAPE) for c in crops])
+    batch = np.stack([resize_norm_img(c, SHAPE)[0] for c in crops])
     np.testing.assert_allclose(classifier.predictor.run(batch)[0], ref, atol=1e-5)
     returned, results, times = classifier(crops)
     assert set(times) == {"preprocess", "inference", "postprocess"}

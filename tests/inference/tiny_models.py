@@ -97,9 +97,9 @@ def balance_cls(model, crops: list[np.ndarray], image_shape: list[int]) -> None:
 
     Random weights put every crop in the same class; tests of the flipping need both.
     """
-    from ppocr.inference.cls import resize_norm_cls
+    from ppocr.data.imaug.rec_img_aug import resize_norm_img
 
-    x = np.stack([resize_norm_cls(c, image_shape) for c in crops])
+    x = np.stack([resize_norm_img(c, image_shape)[0] for c in crops])
     with paddle.no_grad():
         p = model(paddle.to_tensor(x)).numpy()
     shift = float(np.median(np.log(p[:, 1]) - np.log(p[:, 0])))
