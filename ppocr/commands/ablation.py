@@ -1,7 +1,7 @@
 """PP-OCRv2's tricks one at a time under one budget: a table of what each adds.
 
-``python tools/ablation.py --task rec --steps 300 [--work_dir ./output/ablation]
-[--out docs/ABLATION.md] [-o Global.use_gpu=true]``; ``--smoke --steps 2`` checks every
+``python tools/ablation.py --task rec --steps 300 [--variants student +UDML]
+[--work_dir ./output/ablation] [--out docs/ABLATION.md] [-o Global.use_gpu=true]``; ``--smoke --steps 2`` checks every
 variant end to end on tiny data first (its table goes under ``--work_dir``).
 """
 
@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--out", default=None,
                         help="markdown table, a .json next to it (default docs/ABLATION.md; with --smoke "
                              "WORK_DIR/ABLATION_smoke.md)")
+    parser.add_argument("--variants", nargs="+", default=None, metavar="NAME",
+                        help="run only these rows (e.g. student +CopyPaste); the table keeps the other rows "
+                             "from earlier runs, so rows can train in parallel processes")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Global.seed of every run")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny copies of the synthetic data (8 train / 4 val, batch 2): checks that every "
@@ -38,8 +41,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
         data_root = os.path.join(args.work_dir, "smoke_data")
         load = lambda path: smoke_config(load_config(path), data_root)  # noqa: E731
     out = args.out or (os.path.join(args.work_dir, "ABLATION_smoke.md") if args.smoke else "docs/ABLATION.md")
-    rows = run_ablation(tasks, args.steps, args.work_dir, seed=args.seed, overrides=args.opt, load=load)
-    command = "python tools/ablation.py " + " ".join(shlex.quote(a) for a in argv)
-    md, js = write_report(rows, out, command.strip())
-    print(f"wrote {md} and {js}")
+    command = ("python tools/ablation.py " + " ".join(shlex.quote(a) for a in argv)).strip()
+    written: list[str] = []
+
+    def on_row(row: dict) -> None:  # each row lands in the table as soon as it is measured
+        written[:] = write_report([row], out, command)
+
+    rows = run_ablation(tasks, args.steps, args.work_dir, seed=args.seed, overrides=args.opt, load=load,
+                        only=args.variants, on_row=on_row)
+    print(f"wrote {written[0]} and {written[1]}")
     return rows

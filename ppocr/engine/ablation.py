@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ VARIANTS: dict[str, list[Variant]] = {
     ],
     "rec": [
         Variant("rec", "student", "configs/rec/demo/rec_student_demo.yml"),
+        # control: the student with the tricks' extra fc layer (mid_channels), plain CTC
+        Variant("rec", "student + fc", "configs/rec/demo/rec_student_mid_demo.yml"),
         Variant("rec", "+UDML", "configs/rec/demo/rec_udml_demo.yml"),
         Variant("rec", "+Enhanced CTC", "configs/rec/demo/rec_enhanced_ctc_demo.yml"),
     ],
@@ -182,7 +185,9 @@ def same_data(task: str, configs: dict[str, dict[str, Any]]) -> None:
 def run_ablation(tasks: Iterable[str], steps: int, work_dir: str, seed: int = DEFAULT_SEED,
                  overrides: Iterable[str] = (), load: ConfigLoader = load_config,
                  variants: dict[str, list[Variant]] | None = None,
-                 teachers: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                 teachers: dict[str, str] | None = None,
+                 only: Iterable[str] | None = None,
+                 on_row: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
     """Train and evaluate every variant of ``tasks``; returns the rows (teachers included).
 
     Args:
@@ -193,6 +198,11 @@ def run_ablation(tasks: Iterable[str], steps: int, work_dir: str, seed: int = DE
         overrides: ``-o`` overrides applied to every config (e.g. ``Global.use_gpu=true``).
         load: path -> config (tests shrink the demo configs through it).
         variants, teachers: default ``VARIANTS`` / ``TEACHERS``.
+        only: variant names to run (e.g. ``+CML``; others of the task are skipped, and the
+            teacher is trained only when a chosen variant needs it). Lets the rows of one
+            table run in separate processes, one per core.
+        on_row: called with each row as soon as it is measured (the CLI writes the table then,
+            so an interrupted run keeps the rows it finished).
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ConfigError(f"--steps must be a positive integer, got {steps!r}")
@@ -202,30 +212,56 @@ def run_ablation(tasks: Iterable[str], steps: int, work_dir: str, seed: int = DE
     overrides = list(overrides)
     rows: list[dict[str, Any]] = []
     epoch_cache: dict[str, int] = {}
+    tasks = list(tasks)
     for task in tasks:
         if task not in variants:
             raise ConfigError(f"unknown ablation task {task!r}; one of {', '.join(variants)}")
+    chosen = _choose(tasks, variants, only)
+    for task in tasks:
         configs = {v.name: apply_overrides(load(v.config), overrides) for v in variants[task]}
         same_data(task, configs)
+        todo = [v for v in variants[task] if v.name in chosen]
         teacher_weights = None
-        if any(v.teacher for v in variants[task]):
+        if any(v.teacher for v in todo):
             if task not in teachers:
                 raise ConfigError(f"ablation {task}: a variant needs a teacher but no teacher config is set")
             save_dir = os.path.join(work_dir, task, "teacher")
             cfg = prepare(apply_overrides(load(teachers[task]), overrides), save_dir, seed)
             logger.info("ablation %s: training the teacher (%s) for %d steps", task, teachers[task], steps)
-            rows.append(_row(task, "teacher (for CML)", teachers[task], "teacher",
-                             train_and_evaluate(cfg, steps, epoch_cache)))
+            _add(rows, _row(task, "teacher (for CML)", teachers[task], "teacher",
+                            train_and_evaluate(cfg, steps, epoch_cache)), on_row)
             teacher_weights = os.path.join(save_dir, "latest")
-        for variant in variants[task]:
+        for variant in todo:
             save_dir = os.path.join(work_dir, task, _slug(variant.name))
             cfg = prepare(configs[variant.name], save_dir, seed)
             if variant.teacher:
                 _set_teacher(cfg, variant, teacher_weights)
             logger.info("ablation %s: training %s (%s) for %d steps", task, variant.name, variant.config, steps)
-            rows.append(_row(task, variant.name, variant.config, "variant",
-                             train_and_evaluate(cfg, steps, epoch_cache)))
+            _add(rows, _row(task, variant.name, variant.config, "variant",
+                            train_and_evaluate(cfg, steps, epoch_cache)), on_row)
     return rows
+
+
+def _add(rows: list[dict[str, Any]], row: dict[str, Any],
+         on_row: Callable[[dict[str, Any]], None] | None) -> None:
+    others = ", ".join(f"{k} {v:.4f}" for k, v in row["figures"].items())
+    get_logger().info("ablation %s %s: %s %.4f (%s) after %d steps, %.1f s of training", row["task"],
+                      row["variant"], row["metric"], row["value"], others or "-", row["steps"], row["train_seconds"])
+    rows.append(row)
+    if on_row is not None:
+        on_row(row)
+
+
+def _choose(tasks: list[str], variants: dict[str, list[Variant]], only: Iterable[str] | None) -> set[str]:
+    names = [v.name for task in tasks for v in variants[task]]
+    if only is None:
+        return set(names)
+    chosen = set(only)
+    unknown = sorted(chosen - set(names))
+    if unknown or not chosen:
+        raise ConfigError(f"ablation: no variant named {', '.join(map(repr, unknown)) or '(none given)'} in "
+                          f"{'/'.join(tasks)}; variants: {', '.join(names)}")
+    return chosen
 
 
 def _set_teacher(config: dict[str, Any], variant: Variant, weights: str | None) -> None:
@@ -242,7 +278,7 @@ def _row(task: str, name: str, config: str, role: str, result: dict[str, Any]) -
 
 
 def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in name.lstrip("+")).strip("_").lower() or "variant"
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or "variant"
 
 
 def _detach_log(save_dir: str) -> None:
@@ -255,6 +291,13 @@ def _detach_log(save_dir: str) -> None:
             handler.close()
 
 
+def _row_order(row: dict[str, Any]) -> tuple[str, int]:
+    names = [v.name for v in VARIANTS.get(row.get("task", ""), [])]
+    if row.get("role") == "teacher":
+        return row.get("task", ""), -1
+    return row.get("task", ""), names.index(row["variant"]) if row.get("variant") in names else len(names)
+
+
 KEEP_MARKER = "<!-- hand-written notes below this line are kept when tools/ablation.py rewrites the file -->"
 
 NOTES = """\
@@ -264,6 +307,8 @@ How to read it:
   stops after the budget. One seed and a small Eval set: differences of a point or two are noise.
 - Distillation variants are scored on their `Metric.key` sub-model (the Student); their
   wall time includes the other sub-model(s) they train alongside.
+- `student + fc` is a control, not a trick: the baseline plus the extra fc layer
+  (`mid_channels: 96`) that the +UDML and +Enhanced CTC heads have, trained with plain CTC.
 - `+UDML` trains two copies of the baseline network (Teacher, Student) with CTC + DML + L2 feature distance; as in
   PP-OCRv2, its heads have `mid_channels` (an extra fc layer the baseline lacks).
 - `+Enhanced CTC` adds CenterLoss (weight 0.05) on the head's fc1 features. Its centers start
@@ -294,21 +339,22 @@ def format_markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def write_report(rows: list[dict[str, Any]], out_md: str, command: str) -> tuple[str, str]:
-    """Write ``out_md`` and its ``.json``, keeping earlier rows of the tasks not in ``rows``.
+    """Write ``out_md`` and its ``.json``; earlier rows of the same task and variant are replaced, others kept.
 
+    Rows are ordered by task, then teacher first and variants in ``VARIANTS`` order.
     Hand-written text after ``KEEP_MARKER`` in an existing ``out_md`` is kept.
     """
     json_path = os.path.splitext(out_md)[0] + ".json"
     rows = [{**r, "command": command} for r in rows]
-    tasks = {r["task"] for r in rows}
+    rerun = {(r["task"], r["variant"]) for r in rows}
     kept: list[dict[str, Any]] = []
     if os.path.isfile(json_path):
         with open(json_path, encoding="utf-8") as f:
             try:
-                kept = [r for r in json.load(f).get("rows", []) if r.get("task") not in tasks]
+                kept = [r for r in json.load(f).get("rows", []) if (r.get("task"), r.get("variant")) not in rerun]
             except (json.JSONDecodeError, AttributeError):
                 get_logger().warning("%s is not an ablation report; rewriting it", json_path)
-    all_rows = sorted(kept + rows, key=lambda r: r["task"])  # stable: run order kept within a task
+    all_rows = sorted(kept + rows, key=_row_order)
     notes = ""
     if os.path.isfile(out_md):
         with open(out_md, encoding="utf-8") as f:

@@ -51,12 +51,17 @@ def test_every_variant_trains_the_same_budget_and_lands_in_the_table(tmp_path):
     expected = [("det", "teacher (for CML)")] + [(v.task, v.name) for t in ("det", "rec") for v in VARIANTS[t]]
     assert [(r["task"], r["variant"]) for r in rows] == expected
     assert [v.name for v in VARIANTS["det"]] == ["student", "+CopyPaste", "+DML", "+CML"]
-    assert [v.name for v in VARIANTS["rec"]] == ["student", "+UDML", "+Enhanced CTC"]
+    assert [v.name for v in VARIANTS["rec"]] == ["student", "student + fc", "+UDML", "+Enhanced CTC"]
     for r in rows:
         assert r["steps"] == 2 and r["train_seconds"] > 0 and r["evaluated"] == r["total"] == 4, r
         assert r["metric"] == ("hmean" if r["task"] == "det" else "acc") and 0.0 <= r["value"] <= 1.0
     by_name = {(r["task"], r["variant"]): r for r in rows}
     assert set(by_name["rec", "student"]["figures"]) == {"norm_edit_dis"}
+    # the control differs from the student by the head's extra fc layer only
+    control = yaml.safe_load(open(tmp_path / "work" / "rec" / "student_fc" / "config.yml", encoding="utf-8"))
+    student = yaml.safe_load(open(tmp_path / "work" / "rec" / "student" / "config.yml", encoding="utf-8"))
+    assert control["Architecture"]["Head"] == {**student["Architecture"]["Head"], "mid_channels": 96}
+    assert control["Loss"] == student["Loss"] and control["Train"] == student["Train"]
     assert {"Teacher_acc", "norm_edit_dis"} <= set(by_name["rec", "+UDML"]["figures"])  # Student plain, Teacher named
     assert {"precision", "recall"} <= set(by_name["det", "student"]["figures"])
     # CML's frozen Teacher starts from the teacher trained just before, under the same budget
@@ -127,7 +132,59 @@ def test_bad_budget_task_and_teacher_slot(tmp_path):
 def test_cli_smoke_run_writes_its_table_under_the_work_dir(tmp_path):
     work = tmp_path / "work"
     rows = ablation_cmd.main(["--task", "rec", "--steps", "1", "--smoke", "--work_dir", str(work)])
-    assert [r["variant"] for r in rows] == ["student", "+UDML", "+Enhanced CTC"]
+    assert [r["variant"] for r in rows] == ["student", "student + fc", "+UDML", "+Enhanced CTC"]
     md = open(work / "ABLATION_smoke.md", encoding="utf-8").read()
-    assert f"--smoke --work_dir {work}" in md and len(table_rows(md)) == 4  # separator + 3 rows
+    assert f"--smoke --work_dir {work}" in md and len(table_rows(md)) == 5  # separator + 4 rows
     assert os.path.isfile(work / "ABLATION_smoke.json") and not os.path.exists(tmp_path / "docs")
+    # one row again, in its own run: that row is replaced, the others stay
+    again = ablation_cmd.main(["--task", "rec", "--steps", "1", "--smoke", "--work_dir", str(work),
+                               "--variants", "+Enhanced CTC"])
+    assert [r["variant"] for r in again] == ["+Enhanced CTC"]
+    table = table_rows(open(work / "ABLATION_smoke.md", encoding="utf-8").read())
+    assert [r[1] for r in table if r[0] != "---"] == ["student", "student + fc", "+UDML", "+Enhanced CTC"]
+
+
+def test_chosen_variants_only_and_the_teacher_only_when_needed(tmp_path):
+    load = tiny_loader(tmp_path / "data")
+    rows = run_ablation(("det",), steps=1, work_dir=str(tmp_path / "a"), load=load, only=["+CopyPaste"])
+    assert [r["variant"] for r in rows] == ["+CopyPaste"]
+    assert not (tmp_path / "a" / "det" / "teacher").exists()
+    rows = run_ablation(("det",), steps=1, work_dir=str(tmp_path / "b"), load=load, only=["+CML"])
+    assert [(r["role"], r["variant"]) for r in rows] == [("teacher", "teacher (for CML)"), ("variant", "+CML")]
+    with pytest.raises(ConfigError, match=r"no variant named '\+UDML' in det; variants: student, \+CopyPaste"):
+        run_ablation(("det",), steps=1, work_dir=str(tmp_path / "c"), load=load, only=["+UDML"])
+    with pytest.raises(ConfigError, match="none given"):
+        run_ablation(("det",), steps=1, work_dir=str(tmp_path / "c"), load=load, only=[])
+
+
+def test_rows_from_separate_runs_merge_in_table_order(tmp_path):
+    out = str(tmp_path / "ABLATION.md")
+    teacher = {**fake_row("det", "teacher (for CML)", 0.9), "role": "teacher"}
+    write_report([fake_row("rec", "+UDML", 0.4)], out, "cmd rec")
+    write_report([teacher, fake_row("det", "+CML", 0.6)], out, "cmd cml")
+    write_report([fake_row("det", "+DML", 0.55), fake_row("det", "student", 0.5)], out, "cmd rest")
+    write_report([fake_row("det", "student", 0.52)], out, "cmd student again")  # replaces only that row
+    table = [(r[0], r[1], r[3]) for r in table_rows(open(out, encoding="utf-8").read()) if r[0] != "---"]
+    assert table == [("det", "*teacher (for CML)*", "0.9000"), ("det", "student", "0.5200"),
+                     ("det", "+DML", "0.5500"), ("det", "+CML", "0.6000"), ("rec", "+UDML", "0.4000")]
+    md = open(out, encoding="utf-8").read()
+    assert all(c in md for c in ("cmd cml", "cmd rest", "cmd student again", "cmd rec"))
+
+
+def test_cli_keeps_the_rows_finished_before_an_interruption(tmp_path, monkeypatch):
+    import ppocr.engine.ablation as ablation_mod
+
+    real, calls = ablation_mod.train_and_evaluate, []
+
+    def second_one_breaks(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ablation_mod, "train_and_evaluate", second_one_breaks)
+    work = tmp_path / "work"
+    with pytest.raises(KeyboardInterrupt):
+        ablation_cmd.main(["--task", "rec", "--steps", "1", "--smoke", "--work_dir", str(work)])
+    table = table_rows(open(work / "ABLATION_smoke.md", encoding="utf-8").read())
+    assert [r[1] for r in table if r[0] != "---"] == ["student"]

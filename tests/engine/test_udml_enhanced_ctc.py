@@ -33,7 +33,7 @@ def first_batch_losses(trainer):
 
 def test_rec_demos_share_the_synth_en_data_and_network():
     ref = load_config(ROOT / "configs" / "rec" / "rec_synth_en_demo.yml")
-    for name in ("rec_student_demo.yml", "rec_udml_demo.yml", "rec_enhanced_ctc_demo.yml"):
+    for name in ("rec_student_demo.yml", "rec_student_mid_demo.yml", "rec_udml_demo.yml", "rec_enhanced_ctc_demo.yml"):
         cfg = load_config(DEMOS / name)
         assert cfg["Global"]["synth_data"] == ref["Global"]["synth_data"], name
         assert cfg["Train"] == ref["Train"] and cfg["Eval"] == ref["Eval"], name
