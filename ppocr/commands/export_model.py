@@ -18,6 +18,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--verify", action="store_true",
                         help="compare exported vs dygraph outputs on Eval batches (needs the Eval data)")
     parser.add_argument("--verify_batches", type=int, default=2)
+    parser.add_argument("--verify_atol", type=float, default=1e-4,
+                        help="largest |exported - dygraph| output difference accepted by --verify")
     args = parser.parse_args(argv)
     config = load_cli_config(args)
     from ppocr.engine.components import build_components
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> dict:
         batches = list(itertools.islice(parts.eval_loader, args.verify_batches))
         models = sub_models(parts.model) or {"model": parts.model}
         plain_post = _plain_post(config)
-        result["verify"] = {name: verify_export(m, d, batches, plain_post)
+        result["verify"] = {name: verify_export(m, d, batches, plain_post, atol=args.verify_atol)
                             for (name, m), d in zip(models.items(), dirs)}
         print(json.dumps(result["verify"], indent=2))
         if not all(v["ok"] for v in result["verify"].values()):
