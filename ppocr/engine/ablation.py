@@ -105,7 +105,8 @@ def train_and_evaluate(config: dict[str, Any], steps: int,
     indicator = trainer.metric.main_indicator
     if indicator not in result:
         raise ConfigError(f"the metric reported no '{indicator}' (Metric.main_indicator); got {sorted(result)}")
-    return {"metric": indicator, "value": float(result[indicator]), "figures": other_figures(result, indicator), "train_seconds": round(summary["seconds"], 1),
+    return {"metric": indicator, "value": float(result[indicator]),
+            "figures": other_figures(result, indicator), "train_seconds": round(summary["seconds"], 1),
             "steps": summary["steps_this_run"], "epochs_scheduled": epochs,
             "evaluated": result["evaluated"], "total": result["total"], "eval_seconds": result["eval_seconds"]}
 
@@ -151,11 +152,15 @@ def smoke_config(config: dict[str, Any], data_root: str, num_train: int = 8, num
     return config
 
 
+def _data_of(config: dict[str, Any], section: str) -> dict[str, Any]:
+    """The ``DATA_KEYS`` of a section's dataset: which samples it reads."""
+    return {k: v for k, v in ((config.get(section) or {}).get("dataset") or {}).items() if k in DATA_KEYS}
+
+
 def _train_data_key(config: dict[str, Any]) -> str:
-    train = config.get("Train") or {}
-    dataset = {k: v for k, v in (train.get("dataset") or {}).items() if k in DATA_KEYS}
-    loader = {k: (train.get("loader") or {}).get(k) for k in ("batch_size_per_card", "drop_last")}
-    return repr(((config.get("Global") or {}).get("synth_data"), dataset, loader))
+    loader_cfg = (config.get("Train") or {}).get("loader") or {}
+    loader = {k: loader_cfg.get(k) for k in ("batch_size_per_card", "drop_last")}
+    return repr(((config.get("Global") or {}).get("synth_data"), _data_of(config, "Train"), loader))
 
 
 def prepare(config: dict[str, Any], save_dir: str, seed: int) -> dict[str, Any]:
@@ -170,8 +175,7 @@ def prepare(config: dict[str, Any], save_dir: str, seed: int) -> dict[str, Any]:
 def same_data(task: str, configs: dict[str, dict[str, Any]]) -> None:
     """Every variant of a task must read the same data (augmentation is the trick's business)."""
     def data_of(cfg: dict[str, Any]) -> tuple:
-        sections = [{k: v for k, v in (cfg.get(s) or {}).get("dataset", {}).items() if k in DATA_KEYS}
-                    for s in ("Train", "Eval")]
+        sections = [_data_of(cfg, s) for s in ("Train", "Eval")]
         return (repr((cfg.get("Global") or {}).get("synth_data")), repr(sections))
 
     items = list(configs.items())
@@ -244,7 +248,7 @@ def run_ablation(tasks: Iterable[str], steps: int, work_dir: str, seed: int = DE
 
 def _add(rows: list[dict[str, Any]], row: dict[str, Any],
          on_row: Callable[[dict[str, Any]], None] | None) -> None:
-    others = ", ".join(f"{k} {v:.4f}" for k, v in row["figures"].items())
+    others = _figures_text(row["figures"])
     get_logger().info("ablation %s %s: %s %.4f (%s) after %d steps, %.1f s of training", row["task"],
                       row["variant"], row["metric"], row["value"], others or "-", row["steps"], row["train_seconds"])
     rows.append(row)
@@ -275,6 +279,10 @@ def _set_teacher(config: dict[str, Any], variant: Variant, weights: str | None) 
 def _row(task: str, name: str, config: str, role: str, result: dict[str, Any]) -> dict[str, Any]:
     return {"task": task, "variant": name, "role": role, "config": config,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), **result}
+
+
+def _figures_text(figures: dict[str, float] | None) -> str:
+    return ", ".join(f"{k} {v:.4f}" for k, v in (figures or {}).items())
 
 
 def _slug(name: str) -> str:
@@ -330,7 +338,7 @@ def format_markdown(rows: list[dict[str, Any]]) -> str:
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         name = f"*{r['variant']}*" if r.get("role") == "teacher" else r["variant"]
-        others = ", ".join(f"{k} {v:.4f}" for k, v in (r.get("figures") or {}).items())
+        others = _figures_text(r.get("figures"))
         lines.append(f"| {r['task']} | {name} | {r['metric']} | {r['value']:.4f} | "
                      f"{r['train_seconds']:.1f} | {r['steps']} | {others} |")
     lines += ["", "Evaluated samples, config and date of each row are in the JSON next to this file.", "",

@@ -71,19 +71,15 @@ def ctc_features(model, images: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Te
     """``(features [N, T, D], logits [N, T, C])`` of a CTC ``BaseModel``, in whatever mode it is.
 
     The features are what ``CTCHead(return_feats=True)`` hands CenterLoss in training;
-    computed here from the head's layers because the head returns only probabilities
-    in eval mode.
+    the head's forward returns only probabilities in eval mode.
     """
     head = getattr(model, "head", None)
-    if head is None or not (hasattr(head, "fc1") or hasattr(head, "fc")):
+    if not hasattr(head, "features_and_logits"):
         raise ConfigError("export_center needs a recognition model whose Head is a CTCHead")
     x = model.backbone(images)
     if model.use_neck:
         x = model.neck(x)
-    if head.mid_channels is None:
-        return x, head.fc(x)
-    feats = head.fc1(x)
-    return feats, head.fc2(feats)
+    return head.features_and_logits(x)
 
 
 def compute_centers(model, loader, decoder: CTCLabelDecode,

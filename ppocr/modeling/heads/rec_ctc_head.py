@@ -68,12 +68,16 @@ class CTCHead(nn.Layer):
             w2, b2 = get_para_bias_attr(fc_decay, mid_channels)
             self.fc2 = nn.Linear(mid_channels, out_channels, weight_attr=w2, bias_attr=b2)
 
-    def forward(self, x: paddle.Tensor, targets=None):
+    def features_and_logits(self, x: paddle.Tensor) -> tuple[paddle.Tensor, paddle.Tensor]:
+        """``(features, logits)``: the features are what CenterLoss pulls to the centers (``fc1``'s
+        output with ``mid_channels``, else the head's input), in any mode."""
         if self.mid_channels is None:
-            predicts = self.fc(x)
-        else:
-            x = self.fc1(x)
-            predicts = self.fc2(x)
+            return x, self.fc(x)
+        feats = self.fc1(x)
+        return feats, self.fc2(feats)
+
+    def forward(self, x: paddle.Tensor, targets=None):
+        x, predicts = self.features_and_logits(x)
         if not self.training:
             return F.softmax(predicts, axis=2)
         if self.return_feats:
