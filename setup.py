@@ -19,8 +19,12 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=find_packages(include=["ppocr", "ppocr.*"]),
-    package_data={"ppocr": ["synth/fonts/*", "utils/dicts/*", "resources/*"]},
+    # configs/ ships inside the package as ppocr.bundled_configs, so tools that name shipped configs
+    # (ablation, benchmark) work from an installed wheel too (ppocr.resources.config_path).
+    packages=find_packages(include=["ppocr", "ppocr.*"]) + ["ppocr.bundled_configs"],
+    package_dir={"ppocr.bundled_configs": "configs"},
+    package_data={"ppocr": ["synth/fonts/*", "utils/dicts/*"],
+                  "ppocr.bundled_configs": ["*.yml", "*/*.yml", "*/*/*.yml"]},
     include_package_data=True,
     install_requires=requirements,
     extras_require={"dev": ["pytest>=8", "ruff>=0.5"]},

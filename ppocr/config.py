@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ppocr.errors import ConfigError
+from ppocr.resources import config_path
 
 logger = logging.getLogger("ppocr")
 
@@ -36,10 +37,12 @@ KNOWN_GLOBAL_KEYS = frozenset(
 
 
 def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Load a YAML config with ``yaml.safe_load`` and check its sections."""
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ConfigError(f"config file not found: {path}")
+    """Load a YAML config with ``yaml.safe_load`` and check its sections.
+
+    ``configs/...`` names that do not exist under the working directory are looked up in
+    the shipped configs (``ppocr.resources.config_path``), so tools run from anywhere.
+    """
+    path = config_path(path)
     with open(path, encoding="utf-8") as f:
         try:
             cfg = yaml.safe_load(f)

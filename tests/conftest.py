@@ -1,10 +1,10 @@
-"""Shared fixtures: paths to the small real data shipped under tests/data."""
+"""Shared fixtures: paths to the small real data shipped under tests/fixtures."""
 
 from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="session")

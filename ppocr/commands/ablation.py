@@ -13,7 +13,7 @@ import shlex
 import sys
 
 from ppocr.config import load_config
-from ppocr.engine.ablation import DEFAULT_SEED, run_ablation, smoke_config, write_report
+from ppocr.experiments.ablation import DEFAULT_SEED, run_ablation, smoke_config, write_report
 
 
 def main(argv: list[str] | None = None) -> list[dict]:

@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 
-from ppocr.engine.benchmark import export_ppocrv2, format_table, run_benchmark
+from ppocr.experiments.benchmark import export_ppocrv2, format_table, run_benchmark
 from ppocr.inference.images import read_image
 
 

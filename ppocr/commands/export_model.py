@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 
-from ppocr.engine.cli_args import config_parser, load_cli_config
+from ppocr.commands.cli_args import config_parser, load_cli_config
 from ppocr.errors import ConfigError
 
 
@@ -23,9 +23,10 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     config = load_cli_config(args)
     from ppocr.engine.components import build_components
-    from ppocr.engine.evaluate_tool import load_weights_for_eval
-    from ppocr.engine.export_check import verify_export
-    from ppocr.engine.exporter import export_model, sub_models
+    from ppocr.engine.evaluator import load_weights_for_eval
+    from ppocr.export.exporter import export_model
+    from ppocr.export.verify import verify_export
+    from ppocr.modeling.architectures.distillation_model import sub_models
 
     save_dir = config["Global"].get("save_inference_dir")
     if not save_dir:
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def _plain_post(config: dict):
-    from ppocr.engine.exporter import _plain_post_process
+    from ppocr.export.exporter import _plain_post_process
     from ppocr.postprocess import build_post_process
 
     arch = config["Architecture"]

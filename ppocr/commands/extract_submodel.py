@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--name", required=True, help="sub-model to extract, e.g. Student")
     parser.add_argument("--out", required=True, help="output prefix; .pdparams is added")
     args = parser.parse_args(argv)
-    from ppocr.engine.extract import extract_submodel
+    from ppocr.export.extract import extract_submodel
 
     try:
         result = extract_submodel(args.checkpoint, args.name, args.out)

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import paddle
 
-from ppocr.engine.cli_args import config_parser, load_cli_config
-from ppocr.engine.infer_common import build_infer_ops, load_infer_model, preprocess_file
+from ppocr.commands.cli_args import config_parser, load_cli_config
+from ppocr.commands.infer_common import build_infer_ops, load_infer_model, preprocess_file
 from ppocr.inference.images import list_images, read_image
 from ppocr.postprocess import build_post_process
 from ppocr.utils.logging import get_logger

@@ -10,8 +10,8 @@ import json
 import numpy as np
 import paddle
 
-from ppocr.engine.cli_args import config_parser, load_cli_config
-from ppocr.engine.infer_common import build_infer_ops, load_infer_model, preprocess_file
+from ppocr.commands.cli_args import config_parser, load_cli_config
+from ppocr.commands.infer_common import build_infer_ops, load_infer_model, preprocess_file
 from ppocr.inference.images import list_images
 from ppocr.postprocess import build_post_process
 

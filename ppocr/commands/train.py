@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ppocr.engine.cli_args import config_parser, load_cli_config
-from ppocr.engine.synth_hook import ensure_synth_data
+from ppocr.commands.cli_args import config_parser, load_cli_config
+from ppocr.synth.from_config import ensure_synth_data
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -1,1 +1,1 @@
-"""Training, evaluation, checkpoints and export: the logic behind tools/."""
+"""Training, evaluation and checkpoints: the logic behind tools/train.py and tools/eval.py."""

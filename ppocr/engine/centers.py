@@ -142,9 +142,9 @@ def export_centers(config: dict[str, Any], save_path: str, model_name: str | Non
     """
     from ppocr.data.loader import build_dataloader
     from ppocr.engine.components import build_components
-    from ppocr.engine.evaluate_tool import load_weights_for_eval
-    from ppocr.engine.exporter import sub_models
+    from ppocr.engine.evaluator import load_weights_for_eval
     from ppocr.engine.trainer import select_device
+    from ppocr.modeling.architectures.distillation_model import sub_models
 
     global_cfg = config.get("Global") or {}
     select_device(global_cfg)

@@ -1,4 +1,4 @@
-"""Checkpoints (upstream PaddleOCR 2.x layout) and pretrained weights.
+"""Checkpoints (upstream PaddleOCR 2.x layout): save, resume, prune.
 
 A checkpoint is a path prefix: ``output/rec/latest`` names ``latest.pdparams`` (model
 state_dict), ``latest.pdopt`` (optimizer state_dict) and ``latest.states`` (a pickled
@@ -14,15 +14,12 @@ set whose hashes no longer match — which loading reports instead of resuming f
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import hashlib
 import logging
 import os
 import pickle
 import random
 import re
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,13 +28,14 @@ import paddle
 
 import ppocr
 from ppocr.errors import ConfigError, DataError
+from ppocr.weights.files import strip_ext, sync_and_digest, sync_dir, temp_path
+from ppocr.weights.pretrained import first_names, match_state_dict, summarize
 
 logger = logging.getLogger("ppocr")
 
 EXTS = (".pdparams", ".pdopt", ".states")
 FORMAT = 1
 _NAME_TABLE = "StructuredToParameterName@@"
-_SHOW = 5  # names shown in summaries and errors
 
 
 # ----------------------------------------------------------------------------- saving
@@ -64,9 +62,9 @@ def save_checkpoint(
     try:
         files: dict[str, dict[str, Any]] = {}
         for ext, obj in ((".pdparams", model.state_dict()), (".pdopt", optimizer.state_dict())):
-            temps[ext] = _temp_path(prefix + ext)
+            temps[ext] = temp_path(prefix + ext)
             paddle.save(obj, temps[ext])
-            files[ext] = _sync_and_digest(temps[ext])
+            files[ext] = sync_and_digest(temps[ext])
         states = {
             "epoch": state["epoch"] - 1,  # upstream: the last finished epoch, resumes at +1
             "global_step": state["global_step"],
@@ -81,14 +79,14 @@ def save_checkpoint(
                 "files": files,
             },
         }
-        temps[".states"] = _temp_path(prefix + ".states")
+        temps[".states"] = temp_path(prefix + ".states")
         with open(temps[".states"], "wb") as f:
             pickle.dump(states, f, protocol=2)
             f.flush()
             os.fsync(f.fileno())
         for ext in EXTS:  # .states last: it vouches for the other two
             os.replace(temps.pop(ext), prefix + ext)
-        _sync_dir(folder)
+        sync_dir(folder)
     finally:
         for tmp in temps.values():
             if os.path.exists(tmp):
@@ -129,30 +127,6 @@ def _plain(obj: Any, where: str) -> Any:
     raise ConfigError(f"checkpoint {where}: cannot store a {type(obj).__name__} (plain data only)")
 
 
-def _temp_path(final: str) -> str:
-    folder, base = os.path.split(os.path.abspath(final))
-    return os.path.join(folder, f".{base}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-
-
-def _sync_and_digest(path: str) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-        os.fsync(f.fileno())
-    return {"size": os.path.getsize(path), "sha256": digest.hexdigest()}
-
-
-def _sync_dir(folder: str) -> None:
-    """Persist the renames (best effort: some platforms cannot open a folder)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 # ----------------------------------------------------------------------------- loading
 def load_checkpoint(
     prefix: str,
@@ -172,7 +146,7 @@ def load_checkpoint(
         ``epoch`` (to resume in), ``step_in_epoch``, ``global_step``, ``best_metric``,
         ``config`` and any other key the trainer saved, plus ``source``.
     """
-    prefix = _strip_ext(os.fspath(prefix))
+    prefix = strip_ext(os.fspath(prefix))
     params_path = prefix + ".pdparams"
     if not os.path.isfile(params_path):
         raise DataError(f"checkpoint not found: {params_path} (Global.checkpoints is a prefix such "
@@ -184,9 +158,9 @@ def load_checkpoint(
 
     params = paddle.load(params_path, keep_name_table=True)
     name_table = params.pop(_NAME_TABLE, None)
-    report, new_state = _match(model, params)
+    report, new_state = match_state_dict(model, params)
     if report["missing"] or report["unexpected"] or report["shape_mismatch"]:
-        raise DataError(f"{params_path} does not fit this model: {_summary(report)}. A checkpoint resumes "
+        raise DataError(f"{params_path} does not fit this model: {summarize(report)}. A checkpoint resumes "
                         f"the same architecture; use Global.pretrained_model to start from other weights")
     model.set_state_dict(new_state)
 
@@ -217,10 +191,6 @@ def load_checkpoint(
     }
 
 
-def _strip_ext(path: str) -> str:
-    return path[: -len(".pdparams")] if path.endswith(".pdparams") else path
-
-
 def _verify_files(prefix: str, files: Mapping[str, Any]) -> None:
     for ext, info in files.items():
         path = prefix + ext
@@ -230,7 +200,7 @@ def _verify_files(prefix: str, files: Mapping[str, Any]) -> None:
         if size != info.get("size"):
             raise DataError(f"{path} has {size} bytes but {prefix}.states recorded {info.get('size')}: "
                             f"the file is half-written or was replaced; resume from another checkpoint")
-        digest = _sync_and_digest(path)["sha256"]
+        digest = sync_and_digest(path)["sha256"]
         if digest != info.get("sha256"):
             raise DataError(f"{path}: sha256 differs from the one recorded in {prefix}.states: the file "
                             f"is corrupt or was replaced; resume from another checkpoint")
@@ -317,78 +287,6 @@ def _read_states(path: str) -> Any:
         raise DataError(f"{path} is not a readable checkpoint states file: {exc}") from exc
 
 
-# ----------------------------------------------------------------------------- weights
-def load_pretrained_weights(
-    model: paddle.nn.Layer, path: str, allow_shape_mismatch: bool = False
-) -> dict[str, list]:
-    """Load matching tensors from ``path`` (with or without ``.pdparams``) into ``model``.
-
-    Tensors the model lacks are skipped, model tensors the file lacks keep their
-    initialisation, and dtypes are cast to the model's (fp16 weights load into fp32).
-
-    Returns:
-        ``{loaded, missing, unexpected, shape_mismatch}``; ``shape_mismatch`` holds
-        ``(key, checkpoint_shape, model_shape)``.
-
-    Raises:
-        ConfigError: shapes differ (unless ``allow_shape_mismatch``, then those tensors
-            are skipped), or no tensor matches at all.
-        DataError: the file does not exist.
-    """
-    path = _strip_ext(os.fspath(path)) + ".pdparams"
-    if not os.path.isfile(path):
-        raise DataError(f"pretrained weights not found: {path}")
-    params = paddle.load(path)
-    report, new_state = _match(model, params)
-    if report["shape_mismatch"] and not allow_shape_mismatch:
-        shown = "; ".join(f"{k}: file {list(a)} vs model {list(b)}" for k, a, b in report["shape_mismatch"])
-        raise ConfigError(f"{path}: {len(report['shape_mismatch'])} tensor(s) differ in shape from the "
-                          f"model: {shown}. Set Global.allow_shape_mismatch: true to skip them "
-                          "(e.g. a head with another dictionary)")
-    if not report["loaded"] and report["missing"]:
-        raise ConfigError(f"{path}: no tensor matches the model (file keys: {_first(list(params))}; "
-                          f"model keys: {_first(report['missing'] + report['shape_mismatch'])})")
-    model.set_state_dict(new_state)
-    logger.info("pretrained %s: %s", path, _summary(report))
-    return report
-
-
-def _match(model: paddle.nn.Layer, params: Mapping[str, Any]) -> tuple[dict[str, list], dict[str, Any]]:
-    """Which checkpoint tensors fit the model, cast to the model's dtypes."""
-    model_state = model.state_dict()
-    report: dict[str, list] = {"loaded": [], "missing": [], "unexpected": [], "shape_mismatch": []}
-    new_state = {}
-    for key, target in model_state.items():
-        if key not in params:
-            report["missing"].append(key)
-            continue
-        value = params[key]
-        if not isinstance(value, paddle.Tensor):
-            value = paddle.to_tensor(np.asarray(value))
-        if list(value.shape) != list(target.shape):
-            report["shape_mismatch"].append((key, tuple(value.shape), tuple(target.shape)))
-            continue
-        if value.dtype != target.dtype:
-            value = value.astype(target.dtype)
-        new_state[key] = value
-        report["loaded"].append(key)
-    report["unexpected"] = [k for k in params if k not in model_state]
-    return report, new_state
-
-
-def _first(names: list) -> str:
-    shown = ", ".join(str(n[0] if isinstance(n, tuple) else n) for n in names[:_SHOW])
-    return shown + (", ..." if len(names) > _SHOW else "")
-
-
-def _summary(report: Mapping[str, list]) -> str:
-    parts = [f"loaded {len(report['loaded'])}"]
-    for key in ("missing", "unexpected", "shape_mismatch"):
-        if report[key]:
-            parts.append(f"{key} {len(report[key])} ({_first(report[key])})")
-    return ", ".join(parts)
-
-
 # ----------------------------------------------------------------------------- RNG
 def _rng_state() -> dict[str, Any]:
     kind = paddle.device.get_device().split(":")[0]
@@ -457,5 +355,5 @@ def prune_checkpoints(save_dir: str, prefix: str = "iter_epoch_", keep: int = 3)
             os.remove(os.path.join(save_dir, name))
         removed.append(os.path.join(save_dir, f"{prefix}{number}"))
     if removed:
-        logger.info("pruned %d old checkpoint(s): %s", len(removed), _first(removed))
+        logger.info("pruned %d old checkpoint(s): %s", len(removed), first_names(removed))
     return removed

@@ -1,4 +1,4 @@
-"""Evaluation loop shared by training, tools/eval.py and the export check."""
+"""Evaluation loop shared by training, tools/eval.py and the export check; weights for eval."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from typing import Any
 import numpy as np
 import paddle
 from tqdm import tqdm
+
+from ppocr.errors import ConfigError
+from ppocr.weights.pretrained import load_pretrained_weights
 
 
 def to_numpy(batch: list[Any]) -> list[Any]:
@@ -52,3 +55,13 @@ def format_eval(result: dict[str, Any]) -> str:
     if result.get("unscorable"):
         tail += f" ({result['unscorable']} unencodable labels counted as errors)"
     return ", ".join(parts) + f"; {tail}"
+
+
+def load_weights_for_eval(config: dict[str, Any], model) -> str:
+    """Load ``Global.checkpoints`` (or ``Global.pretrained_model``) into ``model``; return the path."""
+    g = config["Global"]
+    path = g.get("checkpoints") or g.get("pretrained_model")
+    if not path:
+        raise ConfigError("set Global.checkpoints (or Global.pretrained_model) to the weights to use")
+    load_pretrained_weights(model, path)
+    return path

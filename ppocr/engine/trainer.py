@@ -13,16 +13,12 @@ import paddle
 import paddle.distributed as dist
 
 from ppocr.config import dump_config
-from ppocr.engine.checkpoint import (
-    load_checkpoint,
-    load_pretrained_weights,
-    prune_checkpoints,
-    save_checkpoint,
-)
+from ppocr.engine.checkpoint import load_checkpoint, prune_checkpoints, save_checkpoint
 from ppocr.engine.evaluator import evaluate, format_eval
 from ppocr.engine.meters import SmoothedValues, format_eta
 from ppocr.errors import ConfigError
 from ppocr.utils.logging import get_logger
+from ppocr.weights.pretrained import load_pretrained_weights
 
 DEFAULT_MAX_NONFINITE = 5
 

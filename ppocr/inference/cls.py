@@ -9,8 +9,8 @@ import numpy as np
 
 from ppocr.data.imaug.rec_img_aug import resize_norm_img
 from ppocr.errors import ConfigError
-from ppocr.inference.engine import Predictor
 from ppocr.inference.model_settings import parse_shape, read_inference_yml
+from ppocr.inference.predictor import Predictor
 
 UPSTREAM_CLS_SHAPE = "3, 48, 192"
 

@@ -11,8 +11,8 @@ from ppocr.config import parse_number
 from ppocr.data.imaug.det_resize import resize_for_test
 from ppocr.errors import ConfigError
 from ppocr.inference.crop import order_quad
-from ppocr.inference.engine import Predictor
-from ppocr.inference.model_settings import find_op, read_inference_yml
+from ppocr.inference.model_settings import preprocess_op, read_inference_yml
+from ppocr.inference.predictor import Predictor
 from ppocr.postprocess.db_postprocess import DBPostProcess
 
 # Upstream PaddleOCR's predictor defaults (tools/infer/utility.py).
@@ -34,7 +34,7 @@ class TextDetector:
         settings = read_inference_yml(model_dir)
         if settings is not None and settings["Global"].get("model_type") != "det":
             raise ConfigError(f"{model_dir} holds a {settings['Global'].get('model_type')} model, not det")
-        resize = find_op(settings, "DetResizeForTest") or {}
+        resize = preprocess_op(settings, "DetResizeForTest") or {}
         post = (settings or {}).get("PostProcess") or {}
         chosen = dict(DET_DEFAULTS)
         chosen.update({k: resize[k] for k in ("limit_side_len", "limit_type") if k in resize})
@@ -44,7 +44,7 @@ class TextDetector:
                  "score_mode": score_mode, "box_type": box_type}
         chosen.update({k: v for k, v in given.items() if v is not None})
         self.settings = chosen
-        norm = find_op(settings, "NormalizeImage") or {}
+        norm = preprocess_op(settings, "NormalizeImage") or {}
         scale = parse_number(norm.get("scale", 1.0 / 255.0), "NormalizeImage.scale")
         mean = np.array(norm.get("mean", IMAGENET_MEAN), dtype=np.float32)
         std = np.array(norm.get("std", IMAGENET_STD), dtype=np.float32)

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from ppocr.data.imaug import find_op
 from ppocr.errors import ConfigError
 
 
@@ -25,13 +26,9 @@ def read_inference_yml(model_dir: str) -> dict[str, Any] | None:
     return settings
 
 
-def find_op(settings: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
-    if not settings:
-        return None
-    for op in (settings.get("PreProcess") or {}).get("transform_ops") or []:
-        if isinstance(op, dict) and name in op:
-            return op[name] or {}
-    return None
+def preprocess_op(settings: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
+    """``name``'s parameters in an ``inference.yml``'s ``PreProcess.transform_ops``."""
+    return find_op(((settings or {}).get("PreProcess") or {}).get("transform_ops"), name)
 
 
 def parse_shape(value: Any, what: str) -> list[int]:

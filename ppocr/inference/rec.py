@@ -10,8 +10,8 @@ import numpy as np
 
 from ppocr.data.imaug.rec_img_aug import resize_norm_img
 from ppocr.errors import ConfigError
-from ppocr.inference.engine import Predictor
-from ppocr.inference.model_settings import find_op, parse_shape, read_inference_yml
+from ppocr.inference.model_settings import parse_shape, preprocess_op, read_inference_yml
+from ppocr.inference.predictor import Predictor
 from ppocr.postprocess.rec_postprocess import CTCLabelDecode
 from ppocr.utils.character_dict import CharacterDict
 
@@ -54,7 +54,7 @@ class TextRecognizer:
         self.decoder = CTCLabelDecode.from_character_dict(self.characters)
         self.predictor = Predictor(model_dir, enable_mkldnn=enable_mkldnn, cpu_threads=cpu_threads,
                                    use_gpu=use_gpu)
-        self.padding = (find_op(settings, "RecResizeImg") or {}).get("padding", True)
+        self.padding = (preprocess_op(settings, "RecResizeImg") or {}).get("padding", True)
 
     def __call__(self, images: list[np.ndarray]) -> tuple[list[tuple[str, float]], dict[str, float]]:
         """Texts and scores in input order, plus seconds spent per stage."""

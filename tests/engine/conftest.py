@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).parent.parent / "data" / "real"
+DATA = Path(__file__).parent.parent / "fixtures" / "real"
 
 TINY_REC = {
     "Global": {"epoch_num": 2, "print_batch_step": 1, "eval_batch_step": [0, 1000], "character_dict_path": None,

@@ -10,14 +10,10 @@ import pytest
 from paddle.utils import unique_name
 
 from ppocr.engine import checkpoint as ckpt
-from ppocr.engine.checkpoint import (
-    load_checkpoint,
-    load_pretrained_weights,
-    prune_checkpoints,
-    save_checkpoint,
-)
+from ppocr.engine.checkpoint import load_checkpoint, prune_checkpoints, save_checkpoint
 from ppocr.errors import ConfigError, DataError
 from ppocr.optimizer import build_optimizer
+from ppocr.weights.pretrained import load_pretrained_weights
 
 OPTIM = {"name": "Adam", "beta1": 0.9, "beta2": 0.999,
          "lr": {"name": "Cosine", "learning_rate": 0.01, "warmup_epoch": 1},

@@ -13,14 +13,14 @@ import paddle
 import pytest
 import yaml
 
+from ppocr.commands.infer_common import build_infer_ops, preprocess_file
 from ppocr.engine.evaluator import format_eval
-from ppocr.engine.exporter import export_model
-from ppocr.engine.infer_common import build_infer_ops, preprocess_file
 from ppocr.engine.trainer import Trainer
 from ppocr.errors import ConfigError
+from ppocr.export.exporter import export_model
 from ppocr.inference.det import TextDetector
-from ppocr.inference.engine import Predictor
 from ppocr.inference.images import list_images, read_image
+from ppocr.inference.predictor import Predictor
 from ppocr.synth import make_det_dataset
 
 NORMALIZE = {"NormalizeImage": {"scale": "1./255.", "mean": [0.485, 0.456, 0.406],

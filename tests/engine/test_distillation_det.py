@@ -10,13 +10,13 @@ import pytest
 import yaml
 
 from ppocr.commands import extract_submodel as extract_cmd
+from ppocr.commands.eval import run_eval
 from ppocr.engine.components import build_components
-from ppocr.engine.evaluate_tool import run_eval
 from ppocr.engine.evaluator import to_numpy
-from ppocr.engine.exporter import export_model
-from ppocr.engine.extract import extract_submodel, sub_model_names
 from ppocr.engine.trainer import Trainer
 from ppocr.errors import ConfigError, DataError
+from ppocr.export.exporter import export_model
+from ppocr.export.extract import extract_submodel, sub_model_names
 from ppocr.modeling.architectures import build_model
 from ppocr.postprocess import build_post_process
 from ppocr.synth import ensure_det_dataset

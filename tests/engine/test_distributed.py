@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ppocr.engine.evaluate_tool import run_eval
+from ppocr.commands.eval import run_eval
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ import pytest
 
 from ppocr.commands import export_center
 from ppocr.config import dump_config, load_config
-from ppocr.engine.ablation import smoke_config
 from ppocr.engine.centers import CenterAccumulator, center_data_config, compute_centers, ctc_features
 from ppocr.errors import ConfigError, DataError
+from ppocr.experiments.ablation import smoke_config
 from ppocr.losses.center_loss import CenterLoss, load_centers, save_centers
 from ppocr.modeling.architectures import build_model, resolve_architecture
 from ppocr.postprocess.rec_postprocess import CTCLabelDecode

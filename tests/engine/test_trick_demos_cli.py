@@ -16,7 +16,7 @@ import yaml
 
 from ppocr.commands import export_model, predict_det, predict_rec, train
 from ppocr.config import load_config
-from ppocr.engine.ablation import smoke_config
+from ppocr.experiments.ablation import smoke_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,10 +8,10 @@ import paddle
 import pytest
 
 from ppocr.config import load_config
-from ppocr.engine.ablation import smoke_config
-from ppocr.engine.exporter import export_model
-from ppocr.engine.synth_hook import ensure_synth_data
 from ppocr.engine.trainer import Trainer
+from ppocr.experiments.ablation import smoke_config
+from ppocr.export.exporter import export_model
+from ppocr.synth.from_config import ensure_synth_data
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMOS = ROOT / "configs" / "rec" / "demo"

@@ -13,7 +13,7 @@ import yaml
 from ppocr.data.imaug.rec_img_aug import resize_norm_img
 from ppocr.errors import ConfigError
 from ppocr.inference.cls import TextClassifier
-from tests.inference.tiny_models import TINY_CLS, balance_cls, export_tiny
+from tests.helpers.tiny_models import TINY_CLS, balance_cls, export_tiny
 
 SHAPE = [3, 32, 96]  # not upstream's 3,48,192: proves the shape comes from inference.yml
 

@@ -19,13 +19,13 @@ import pytest
 import yaml
 from paddle.static import InputSpec
 
-from ppocr.engine.exporter import inference_settings
 from ppocr.errors import DataError
-from ppocr.inference import engine
+from ppocr.export.exporter import inference_settings
+from ppocr.inference import predictor as predictor_module
 from ppocr.inference.cli import add_det_args, base_parser, build_detector
 from ppocr.inference.det import TextDetector
 from ppocr.inference.images import read_image
-from tests.inference.tiny_models import TINY_DET, export_tiny
+from tests.helpers.tiny_models import TINY_DET, export_tiny
 
 GAIN, OFFSET = 4.0, 0.2  # normalized white ~ +2.4 -> p ~ 1; black ~ -2.0 -> p ~ 0
 UNCLIP = 1.5
@@ -178,7 +178,7 @@ def test_boxes_at_the_borders_are_clipped_inside_the_image(model_dir, limit_side
 def test_enable_mkldnn_false_flag_calls_disable_mkldnn_and_gives_same_boxes(model_dir, detector, monkeypatch):
     calls = []
 
-    class RecordingConfig(engine.pdi.Config):
+    class RecordingConfig(predictor_module.pdi.Config):
         def enable_mkldnn(self):
             calls.append("enable")
             super().enable_mkldnn()
@@ -187,7 +187,7 @@ def test_enable_mkldnn_false_flag_calls_disable_mkldnn_and_gives_same_boxes(mode
             calls.append("disable")
             super().disable_mkldnn()
 
-    monkeypatch.setattr(engine.pdi, "Config", RecordingConfig)
+    monkeypatch.setattr(predictor_module.pdi, "Config", RecordingConfig)
     parser = base_parser("test")
     add_det_args(parser)
     args = parser.parse_args(["--image_dir", "unused", "--det_model_dir", model_dir, "--enable_mkldnn", "false"])

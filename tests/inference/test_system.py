@@ -14,7 +14,7 @@ from ppocr.inference.crop import crop_box, reading_order
 from ppocr.inference.det import TextDetector
 from ppocr.inference.rec import TextRecognizer
 from ppocr.inference.system import TextSystem
-from tests.inference.tiny_models import balance_cls, export_tiny, sharpen_rec, text_image
+from tests.helpers.tiny_models import balance_cls, export_tiny, sharpen_rec, text_image
 
 CLS_SHAPE = [3, 32, 96]
 NO_TIMES = {"preprocess": 0.0, "inference": 0.0, "postprocess": 0.0}

@@ -1,8 +1,6 @@
 """DistillationModel: sub-model names/order, freezing, eval-mode teacher, pretrained hook, errors."""
 
 import copy
-import sys
-import types
 
 import numpy as np
 import paddle
@@ -106,15 +104,15 @@ def test_wrapper_setting_flags_does_not_wake_frozen_model(model):
 
 
 def test_pretrained_is_loaded_per_sub_model(monkeypatch):
+    from ppocr.modeling.architectures import distillation_model
+
     calls = []
-    fake = types.ModuleType("ppocr.engine.checkpoint")
 
     def load_pretrained_weights(model, path, allow_shape_mismatch=False):
         calls.append((model, path))
         return {"loaded": len(model.state_dict())}
 
-    fake.load_pretrained_weights = load_pretrained_weights
-    monkeypatch.setitem(sys.modules, "ppocr.engine.checkpoint", fake)
+    monkeypatch.setattr(distillation_model, "load_pretrained_weights", load_pretrained_weights)
     net = DistillationModel(model_type="det", Models={"Teacher": _det(pretrained="./w/teacher"),
                                                       "Student": _det()})
     assert len(calls) == 1

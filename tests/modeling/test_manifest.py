@@ -1,6 +1,6 @@
 """Every shipped PP-OCRv2 config builds a model whose state_dict matches upstream's, in order.
 
-The manifest (tests/data/compat) lists upstream PaddleOCR 2.x's keys, shapes and dtypes for
+The manifest (tests/fixtures/compat) lists upstream PaddleOCR 2.x's keys, shapes and dtypes for
 each architecture; equal lists mean upstream checkpoints load without renaming.
 """
 
@@ -13,7 +13,7 @@ from ppocr.config import load_config
 from ppocr.modeling.architectures import build_model, resolve_architecture
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[1] / "fixtures"
 MANIFEST = json.loads((DATA / "compat" / "ppocrv2_state_dict_manifest.json").read_text(encoding="utf-8"))
 
 

@@ -21,7 +21,7 @@ from ppocr.modeling.backbones.mobilenet_v3_blocks import (
 from ppocr.modeling.backbones.rec_mv1_enhance import MobileNetV1Enhance
 from ppocr.registry import BACKBONES
 
-MANIFEST = Path(__file__).parents[1] / "data" / "compat" / "ppocrv2_state_dict_manifest.json"
+MANIFEST = Path(__file__).parents[1] / "fixtures" / "compat" / "ppocrv2_state_dict_manifest.json"
 
 DET_MV3 = {"name": "MobileNetV3", "model_name": "large", "scale": 0.5, "disable_se": True}
 REC_MV1 = {"name": "MobileNetV1Enhance", "scale": 0.5}

@@ -34,3 +34,34 @@ def transform(data: dict[str, Any], ops: list) -> Any:
         if data is None:
             return None
     return data
+
+
+def is_train_only(op: Any) -> bool:
+    """Whether a ``{OpName: params}`` entry names a transform that declares ``train_only``.
+
+    Label encoders, augmentations and ``KeepKeys`` set ``train_only = True``; export and the
+    dygraph infer tools keep only the rest of ``Eval.dataset.transforms``. An unknown name is
+    not train-only (building it reports the unknown name).
+    """
+    if not isinstance(op, dict) or len(op) != 1:
+        return False
+    (name,) = op
+    if name not in TRANSFORMS:
+        return False
+    return bool(getattr(TRANSFORMS.get(name), "train_only", False))
+
+
+def inference_ops(op_list: list[Any]) -> list[Any]:
+    """``op_list`` without its train-only entries (the list itself is not mutated)."""
+    return [op for op in op_list if not is_train_only(op)]
+
+
+def find_op(op_list: list[Any] | None, name: str) -> dict[str, Any] | None:
+    """Parameters of the first ``name`` entry in a ``[{OpName: params}, ...]`` list (``{}`` when
+    it has none), or ``None`` when the list has no such op. One lookup for config sections
+    (``Eval.dataset.transforms``) and exported settings (``PreProcess.transform_ops``).
+    """
+    for op in op_list or []:
+        if isinstance(op, dict) and name in op:
+            return op[name] or {}
+    return None

@@ -77,6 +77,8 @@ class CopyPaste:
     ``image``, ``polys``, ``texts``, ``ignore_tags``.
     """
 
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
+
     ext_data_num = 1
 
     def __init__(self, objects_paste_ratio: float = 0.2, limit_paste: bool = True) -> None:

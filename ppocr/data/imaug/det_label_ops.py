@@ -76,6 +76,8 @@ class DetLabelEncode:
     (list[str]), ``ignore_tags`` (bool ``[N]``). Reads ``img_path`` for messages.
     """
 
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
+
     def __init__(self) -> None:  # explicit: no parameters, so a config key is an error
         pass
 

@@ -234,6 +234,8 @@ class IaaAugment:
     Keys: required/modified ``image`` (HWC uint8), ``polys`` (float32 ``[N, K, 2]``).
     """
 
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
+
     def __init__(self, augmenter_args: list[Any] | None = None) -> None:
         if augmenter_args is None:
             augmenter_args = DEFAULT_AUGMENTER_ARGS

@@ -37,6 +37,8 @@ class CTCLabelEncode:
     each class in the padded target, as upstream, for the ACE loss).
     """
 
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
+
     global_keys = ("max_text_length", "character_dict_path", "use_space_char")
 
     def __init__(self, max_text_length: int, character_dict_path: str | None = None,
@@ -87,6 +89,8 @@ class ClsLabelEncode:
     ``label_list`` are rejected at dataset load (upstream returns None mid-epoch).
     ``label_list`` may come from ``Global.label_list`` as in upstream's cls configs.
     """
+
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
 
     global_keys = ("label_list",)
 

@@ -73,6 +73,8 @@ class MakeBorderMap:
     ``threshold_map``, ``threshold_mask`` (float32 ``[H, W]``).
     """
 
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
+
     def __init__(self, shrink_ratio: float = 0.4, thresh_min: float = 0.3, thresh_max: float = 0.7) -> None:
         for name, v in (("shrink_ratio", shrink_ratio), ("thresh_min", thresh_min), ("thresh_max", thresh_max)):
             if isinstance(v, bool) or not isinstance(v, (int, float)):

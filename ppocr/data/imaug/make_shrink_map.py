@@ -35,6 +35,8 @@ class MakeShrinkMap:
     ``ignore_tags``; added ``shrink_map``, ``shrink_mask`` (float32 ``[H, W]``).
     """
 
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
+
     def __init__(self, min_text_size: float = 8, shrink_ratio: float = 0.4) -> None:
         if isinstance(min_text_size, bool) or not isinstance(min_text_size, (int, float)) or min_text_size < 0:
             raise ConfigError(f"MakeShrinkMap.min_text_size must be a non-negative number, got {min_text_size!r}")

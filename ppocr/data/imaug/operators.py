@@ -176,6 +176,8 @@ class KeepKeys:
     is a ``ConfigError`` (the pipeline is wrong, not the sample).
     """
 
+    train_only = True  # picks loader outputs; predictors take the image themselves
+
     def __init__(self, keep_keys: Sequence[str]) -> None:
         if isinstance(keep_keys, str) or not keep_keys or not all(isinstance(k, str) for k in keep_keys):
             raise ConfigError(f"KeepKeys.keep_keys must be a non-empty list of key names, got {keep_keys!r}")

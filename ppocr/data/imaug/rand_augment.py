@@ -136,6 +136,8 @@ class RandAugment:
     Keys: required/modified ``image`` (HWC or HW uint8).
     """
 
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
+
     def __init__(self, prob: float = 0.5, num_layers: int = 2, magnitude: float = 5,
                  fillcolor: int | Sequence[int] = (128, 128, 128)) -> None:
         if not _is_number(prob) or not 0.0 <= prob <= 1.0:

@@ -83,6 +83,8 @@ class EastRandomCropData:
     Keys: required ``image``, ``polys``, ``texts``, ``ignore_tags``; all four modified.
     """
 
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
+
     def __init__(self, size: Sequence[int] = (640, 640), max_tries: int = 10, min_crop_side_ratio: float = 0.1,
                  keep_ratio: bool = True) -> None:
         if (not isinstance(size, (list, tuple)) or len(size) != 2

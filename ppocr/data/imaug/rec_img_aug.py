@@ -214,6 +214,8 @@ class RecAug(_SeededStages):
     Keys: required/modified ``image`` (HWC uint8).
     """
 
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
+
     def __init__(
         self,
         tia_prob: float | None = None,
@@ -251,6 +253,8 @@ class BaseDataAugmentation(_SeededStages):
 
     Keys: required/modified ``image`` (HWC uint8).
     """
+
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ import paddle.nn as nn
 from ppocr.errors import ConfigError
 from ppocr.modeling.architectures.base_model import BaseModel
 from ppocr.registry import ARCHITECTURES, check_params
+from ppocr.weights.pretrained import load_pretrained_weights
 
 # Keys a sub-model section has besides BaseModel's parameters.
 SUB_MODEL_KEYS = ("pretrained", "freeze_params")
@@ -102,6 +103,13 @@ class DistillationModel(nn.Layer):
 def _load_pretrained(model: BaseModel, path: str, where: str) -> dict:
     if not isinstance(path, str):
         raise ConfigError(f"{where}.pretrained must be a path, got {path!r}")
-    from ppocr.engine.checkpoint import load_pretrained_weights  # noqa: PLC0415 - engine imports modeling
-
     return load_pretrained_weights(model, path)
+
+
+def sub_models(model) -> dict[str, Any]:
+    """Named sub-models of a DistillationModel (empty for a plain model)."""
+    names = getattr(model, "model_name_list", None)
+    if not names:
+        return {}
+    return {name: getattr(model, name) if hasattr(model, name) else model.model_list[i]
+            for i, name in enumerate(names)}

@@ -3,7 +3,7 @@
 The "vd" tweaks: a three-conv 3x3 stem instead of one 7x7, and downsampling shortcuts that
 average-pool before their 1x1 conv. Attribute names (``conv1_1``, ``bb_<stage>_<block>``,
 ``_conv``, ``_batch_norm``, ``short``) are upstream's, so the PP-OCR server/teacher weights
-load (checked against ``tests/data/compat/ppocrv2_state_dict_manifest.json``).
+load (checked against ``tests/fixtures/compat/ppocrv2_state_dict_manifest.json``).
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ from typing import Any
 
 import paddle
 
-from ppocr.engine.checkpoint import _strip_ext, _sync_and_digest, _sync_dir, _temp_path
 from ppocr.errors import ConfigError, DataError
 from ppocr.utils.logging import get_logger
+from ppocr.weights.files import strip_ext, sync_and_digest, sync_dir, temp_path
 
 __all__ = ["extract_submodel", "sub_model_names"]
 
@@ -54,8 +54,8 @@ def extract_submodel(checkpoint_prefix: str, name: str, out_prefix: str) -> dict
         ConfigError: ``name`` is not a sub-model of the checkpoint (the message lists
             those it has), or ``out_prefix`` is the checkpoint itself.
     """
-    src = _strip_ext(os.fspath(checkpoint_prefix)) + ".pdparams"
-    dst = _strip_ext(os.fspath(out_prefix)) + ".pdparams"
+    src = strip_ext(os.fspath(checkpoint_prefix)) + ".pdparams"
+    dst = strip_ext(os.fspath(out_prefix)) + ".pdparams"
     if not os.path.isfile(src):
         raise DataError(f"checkpoint not found: {src} (give a prefix such as output/det_cml/best_accuracy)")
     if os.path.abspath(src) == os.path.abspath(dst):
@@ -81,12 +81,12 @@ def extract_submodel(checkpoint_prefix: str, name: str, out_prefix: str) -> dict
 def _save_atomic(state: dict[str, Any], path: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    tmp = _temp_path(path)
+    tmp = temp_path(path)
     try:
         paddle.save(state, tmp)
-        _sync_and_digest(tmp)  # fsync before the rename
+        sync_and_digest(tmp)  # fsync before the rename
         os.replace(tmp, path)
-        _sync_dir(folder)
+        sync_dir(folder)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import paddle
 
-from ppocr.inference.engine import Predictor
+from ppocr.inference.predictor import Predictor
 
 
 def _main_output(preds: Any) -> np.ndarray:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ppocr.data.imaug import build_transforms, transform
+from ppocr.data.imaug import build_transforms, inference_ops, transform
 from ppocr.engine.components import build_components
-from ppocr.engine.evaluate_tool import load_weights_for_eval
-from ppocr.engine.exporter import LABEL_OPS
+from ppocr.engine.evaluator import load_weights_for_eval
 from ppocr.errors import ConfigError
 
 
@@ -36,7 +35,7 @@ def build_infer_ops(config: dict[str, Any], keep_keys: list[str]) -> list:
         raise ConfigError("inference needs Eval.dataset.transforms (the preprocessing to apply)") from exc
     if not isinstance(eval_ops, list):
         raise ConfigError(f"Eval.dataset.transforms: expected a list, got {type(eval_ops).__name__}")
-    kept = [op for op in eval_ops if not (isinstance(op, dict) and set(op) & LABEL_OPS)]
+    kept = inference_ops(eval_ops)
     return build_transforms(kept + [{"KeepKeys": {"keep_keys": list(keep_keys)}}], config["Global"],
                             where="Eval.dataset.transforms (inference)")
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from ppocr.engine.benchmark import STAGES, format_table, run_benchmark, text_like_crops
-from tests.inference.tiny_models import export_tiny, text_image
+from ppocr.experiments.benchmark import STAGES, format_table, run_benchmark, text_like_crops
+from tests.helpers.tiny_models import export_tiny, text_image
 
 
 @pytest.fixture(scope="module")

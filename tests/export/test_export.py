@@ -9,15 +9,15 @@ import pytest
 import yaml
 
 from ppocr.engine.components import build_components
-from ppocr.engine.export_check import verify_export
-from ppocr.engine.exporter import export_model
 from ppocr.errors import ConfigError
-from ppocr.inference.engine import Predictor, find_model_files
+from ppocr.export.exporter import export_model
+from ppocr.export.verify import verify_export
 from ppocr.inference.images import list_images, read_image
+from ppocr.inference.predictor import Predictor, find_model_files
 from ppocr.inference.rec import TextRecognizer
 from ppocr.postprocess import build_post_process
 
-IMGS = os.path.join(os.path.dirname(__file__), "..", "data", "real", "ic15_words", "imgs")
+IMGS = os.path.join(os.path.dirname(__file__), "..", "fixtures", "real", "ic15_words", "imgs")
 
 
 @pytest.fixture(scope="module")

@@ -6,19 +6,21 @@ from typing import Any
 
 from paddle.static import InputSpec
 
+from ppocr.data.imaug import find_op
 from ppocr.errors import ConfigError
 
 DEFAULT_REC_SHAPE = (3, 32, 320)
 DEFAULT_CLS_SHAPE = (3, 48, 192)
 
 
-def find_transform(config: dict[str, Any], section: str, name: str) -> dict[str, Any] | None:
-    """Parameters of the first ``name`` op in ``config[section].dataset.transforms``."""
-    ops = (((config.get(section) or {}).get("dataset") or {}).get("transforms")) or []
-    for op in ops:
-        if isinstance(op, dict) and name in op:
-            return op[name] or {}
-    return None
+def _section_ops(config: dict[str, Any], section: str) -> list[Any]:
+    return (((config.get(section) or {}).get("dataset") or {}).get("transforms")) or []
+
+
+def _first_op(config: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """``name``'s parameters in Eval's transforms, else Train's."""
+    found = find_op(_section_ops(config, "Eval"), name)
+    return found if found is not None else find_op(_section_ops(config, "Train"), name)
 
 
 def image_shape_for(config: dict[str, Any], model_type: str) -> list[int] | None:
@@ -26,10 +28,10 @@ def image_shape_for(config: dict[str, Any], model_type: str) -> list[int] | None
     if model_type == "det":
         return None
     if model_type == "rec":
-        op = find_transform(config, "Eval", "RecResizeImg") or find_transform(config, "Train", "RecResizeImg")
+        op = _first_op(config, "RecResizeImg")
         shape = (op or {}).get("image_shape") or config["Global"].get("d2s_train_image_shape") or DEFAULT_REC_SHAPE
     elif model_type == "cls":
-        op = find_transform(config, "Eval", "ClsResizeImg") or find_transform(config, "Train", "ClsResizeImg")
+        op = _first_op(config, "ClsResizeImg")
         shape = (op or {}).get("image_shape") or DEFAULT_CLS_SHAPE
     else:
         raise ConfigError(f"Architecture.model_type {model_type!r} cannot be exported")

@@ -10,7 +10,8 @@ import yaml
 
 from ppocr.commands import ablation as ablation_cmd
 from ppocr.config import load_config
-from ppocr.engine.ablation import (
+from ppocr.errors import ConfigError
+from ppocr.experiments.ablation import (
     KEEP_MARKER,
     TEACHERS,
     VARIANTS,
@@ -20,7 +21,6 @@ from ppocr.engine.ablation import (
     smoke_config,
     write_report,
 )
-from ppocr.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -172,7 +172,7 @@ def test_rows_from_separate_runs_merge_in_table_order(tmp_path):
 
 
 def test_cli_keeps_the_rows_finished_before_an_interruption(tmp_path, monkeypatch):
-    import ppocr.engine.ablation as ablation_mod
+    import ppocr.experiments.ablation as ablation_mod
 
     real, calls = ablation_mod.train_and_evaluate, []
 

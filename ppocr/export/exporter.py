@@ -10,24 +10,12 @@ import paddle
 import yaml
 
 import ppocr
+from ppocr.data.imaug import inference_ops
 from ppocr.errors import ConfigError
-from ppocr.modeling.architectures.export_spec import image_shape_for, input_spec
+from ppocr.export.spec import image_shape_for, input_spec
+from ppocr.modeling.architectures.distillation_model import sub_models
 from ppocr.utils.character_dict import character_dict_from_global
 from ppocr.utils.logging import get_logger
-
-# Ops that exist only for training (labels, augmentation); a predictor never runs them.
-LABEL_OPS = {"CTCLabelEncode", "ClsLabelEncode", "DetLabelEncode", "KeepKeys", "MakeBorderMap",
-             "MakeShrinkMap", "EastRandomCropData", "IaaAugment", "RecAug", "CopyPaste",
-             "BaseDataAugmentation", "RandAugment"}
-
-
-def sub_models(model) -> dict[str, Any]:
-    """Named sub-models of a DistillationModel (empty for a plain model)."""
-    names = getattr(model, "model_name_list", None)
-    if not names:
-        return {}
-    return {name: getattr(model, name) if hasattr(model, name) else model.model_list[i]
-            for i, name in enumerate(names)}
 
 
 def export_model(config: dict[str, Any], model, save_dir: str) -> list[str]:
@@ -66,7 +54,7 @@ def inference_settings(config: dict[str, Any], model_type: str, arch: dict[str, 
     """What a predictor needs besides the graph: pre/post-process, dict, image shape, versions."""
     global_cfg = config.get("Global") or {}
     eval_ops = (((config.get("Eval") or {}).get("dataset") or {}).get("transforms")) or []
-    pre = [copy.deepcopy(op) for op in eval_ops if isinstance(op, dict) and not (set(op) & LABEL_OPS)]
+    pre = [copy.deepcopy(op) for op in inference_ops(eval_ops) if isinstance(op, dict)]
     post = copy.deepcopy(config.get("PostProcess") or {})
     post = _plain_post_process(post, model_type)
     settings: dict[str, Any] = {

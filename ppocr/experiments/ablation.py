@@ -81,8 +81,8 @@ def train_and_evaluate(config: dict[str, Any], steps: int,
     later variants are built with the right ``epoch_num`` at once instead of twice.
     """
     from ppocr.engine.evaluator import evaluate
-    from ppocr.engine.synth_hook import ensure_synth_data
     from ppocr.engine.trainer import Trainer
+    from ppocr.synth.from_config import ensure_synth_data
 
     ensure_synth_data(config)
     epoch_cache = {} if epoch_cache is None else epoch_cache

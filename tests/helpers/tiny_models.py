@@ -15,7 +15,7 @@ import numpy as np
 import paddle
 
 from ppocr.engine.components import build_components
-from ppocr.engine.exporter import export_model
+from ppocr.export.exporter import export_model
 
 DECODE = {"DecodeImage": {"img_mode": "BGR", "channel_first": False}}
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ppocr.config import load_config
-from ppocr.engine.exporter import export_model
+from ppocr.export.exporter import export_model
 from ppocr.inference.cls import TextClassifier
 from ppocr.inference.det import TextDetector
 from ppocr.inference.rec import TextRecognizer
