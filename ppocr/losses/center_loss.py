@@ -100,13 +100,13 @@ def load_centers(path: str | os.PathLike[str], num_classes: int, feat_dim: int,
 class CenterLoss(nn.Layer):
     """Pulls each time step's feature toward the center of its predicted class.
 
-    Consumes the ``(feats, logits)`` pair a ``CTCHead`` with ``return_feats`` outputs
-    in training: classes are the argmax of the logits (blank included), the loss is
-    the mean squared distance ``|f - c|^2`` over all N*T steps (each clipped to
-    [1e-12, 1e12], as upstream), returned as ``loss_center`` (and as ``loss``, the
-    total every loss reports). As upstream, centers
-    start random (``paddle.randn``, so the global seed fixes them), are not learned
-    and are not updated; a center file replaces them.
+    ``predicts``: the training ``(feats [N, T, feat_dim], logits [N, T, num_classes])``
+    pair of a ``CTCHead`` with ``return_feats``; reads nothing from ``batch``. Classes are
+    the argmax of the logits (blank included), the loss is the mean squared distance
+    ``|f - c|^2`` over all N*T steps (each clipped to [1e-12, 1e12], as upstream),
+    returned as ``loss_center`` (and as ``loss``, the total every loss reports). As
+    upstream, centers start random (``paddle.randn``, so the global seed fixes them),
+    are not learned and are not updated; a center file replaces them.
 
     Deviations: distances are gathered for the predicted class instead of computed
     against all ``num_classes`` (upstream builds an [N*T, num_classes] matrix and

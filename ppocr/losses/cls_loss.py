@@ -19,8 +19,9 @@ __all__ = ["ClsLoss"]
 class ClsLoss(nn.Layer):
     """Negative log-likelihood of the label under the ClsHead's probabilities.
 
-    Reads ``batch[1]`` labels (KeepKeys ``["image", "label"]``). Takes no parameters,
-    as upstream (whose configs give none).
+    Reads ``batch[1]`` labels ``[N]`` int64 class ids (KeepKeys ``["image", "label"]``).
+    ``predicts``: ClsHead probabilities ``[N, class_dim]``. Returns ``{"loss"}``. Takes
+    no parameters, as upstream (whose configs give none).
 
     Deviation from upstream: ``ClsHead`` outputs softmax probabilities, and upstream
     feeds them to ``CrossEntropyLoss``, which applies a second softmax. That squashes

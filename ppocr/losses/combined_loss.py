@@ -18,7 +18,8 @@ __all__ = ["CombinedLoss"]
 class CombinedLoss(nn.Layer):
     """Sum of ``weight * loss`` over ``loss_config_list``.
 
-    Each item is ``{LossName: {weight: w, **params}}``. Every part a loss reports is
+    Each item is ``{LossName: {weight: w, **params}}``. ``predicts`` and ``batch`` go to
+    every listed loss unchanged, so it reads what they read. Every part a loss reports is
     kept under its own name, multiplied by its weight, as upstream; the weighted
     total goes under ``loss``. Two additions: a loss that reports only ``loss`` (e.g.
     ``CTCLoss``) also appears as ``{LossName}_{idx}`` (upstream drops it from the log),

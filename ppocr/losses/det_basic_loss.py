@@ -1,8 +1,9 @@
 """Map losses DB detection builds on: Dice, masked L1, BCE, and OHEM balancing.
 
 These compare one predicted map with one target map under a mask, so they are
-building blocks (``forward(pred, gt, mask)``), not config-level losses: they are
-not registered. ``DBLoss`` and the distillation losses compose them.
+building blocks (``forward(pred, gt, mask)``, all three ``[N, H, W]`` float32, read no
+batch), not config-level losses: they are not registered. ``DBLoss`` and the
+distillation losses compose them.
 """
 
 from __future__ import annotations

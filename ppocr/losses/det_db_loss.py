@@ -45,7 +45,9 @@ def db_targets(batch: Sequence[Any], owner: str = "DBLoss") -> tuple[paddle.Tens
 class DBLoss(nn.Layer):
     """``alpha * shrink + beta * threshold + binary`` as in the DB paper and upstream.
 
-    Reads ``batch[1:5]`` = threshold_map, threshold_mask, shrink_map, shrink_mask.
+    Reads ``batch[1:5]`` (det train KeepKeys): threshold_map, threshold_mask, shrink_map,
+    shrink_mask, each float32 ``[N, H, W]`` at the input image's size. ``predicts``: the
+    training DBHead output ``{"maps": [N, 3, H, W]}`` (shrink | threshold | binary).
     The shrink map uses ``BalanceLoss`` (OHEM with ``ohem_ratio`` negatives per
     positive) around ``main_loss_type``; the threshold map masked L1; the binary map Dice.
     Returns ``loss_shrink_maps`` and ``loss_threshold_maps`` already weighted by

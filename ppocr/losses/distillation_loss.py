@@ -67,6 +67,8 @@ class DistillationLoss(nn.Layer):
 
     Subclasses only implement ``parts(idx, group, outs, batch)``, yielding
     ``(name, scalar)``; ``outs`` are the selected outputs of the group's models.
+    ``predicts``: a DistillationModel's ``{model_name: outputs}``; each item of ``outs`` is
+    ``predicts[model]``, then ``[key]`` and ``[head]`` where those are set.
     """
 
     def __init__(self, groups: Sequence[tuple[str, ...]], key: str | None, name: str,
@@ -118,6 +120,9 @@ class DistillationDMLLoss(DistillationLoss):
     """Mutual learning between model pairs (``DMLLoss`` on their outputs).
 
     Parts are ``{name}_{idx}``, or ``{name}_{map}_{idx}`` per map with ``maps_name``.
+    Reads nothing from ``batch``. Outputs compared: rec ``head_out`` logits ``[N, T, C]``
+    of both models; det ``maps`` ``[N, k, H, W]`` holding every channel ``maps_name``
+    names (``thrink_maps`` alone also takes an eval-mode teacher's ``[N, 1, H, W]``).
 
     Args:
         model_name_pairs: ``[[A, B], ...]`` or one ``[A, B]``.
@@ -159,8 +164,11 @@ class DistillationDMLLoss(DistillationLoss):
 class DistillationCTCLoss(DistillationLoss):
     """CTC loss of each listed model against the labels; parts ``{name}_{model}_{idx}``.
 
+    Reads ``batch[1]`` labels ``[N, max_text_length]`` and ``batch[2]`` lengths ``[N]``, as
+    CTCLoss; ``predicts[model][key]``: training logits ``[N, T, C]`` (or ``(feats, logits)``).
     With ``multi_head`` the CTC branch ``out['ctc']`` is used and ``batch[2]`` (the
-    other head's labels) is skipped, as upstream's multi-head batches carry it there.
+    other head's labels) is skipped, so lengths come from ``batch[3]``, as upstream's
+    multi-head batches carry them.
     """
 
     def __init__(self, model_name_list: Any = None, key: str | None = None, multi_head: bool = False,
@@ -181,6 +189,8 @@ class DistillationDistanceLoss(DistillationLoss):
     """Feature distance between model pairs; parts ``{name}_l2_{A}_{B}_{idx}``.
 
     The ``_l2`` suffix is upstream's, whatever the ``mode`` (kept: logs refer to it).
+    Reads nothing from ``batch``; ``predicts[A][key]`` and ``predicts[B][key]`` must have
+    the same shape (e.g. rec ``backbone_out`` ``[N, C, 1, W/4]`` or ``head_out`` ``[N, T, C]``).
     """
 
     def __init__(self, mode: str = "l2", model_name_pairs: Any = None, key: str | None = None,
@@ -196,8 +206,9 @@ class DistillationDistanceLoss(DistillationLoss):
 class DistillationDBLoss(DistillationLoss):
     """``DBLoss`` of each listed model against the labels; parts ``{name}_{model}_{part}``.
 
-    Upstream accepts the DB parameters but builds its DBLoss with defaults; here
-    they are applied (the shipped configs give the defaults, so nothing changes).
+    Reads ``batch[1:5]`` as DBLoss; ``predicts[model]``: the training DBHead output
+    ``{"maps": [N, 3, H, W]}``. Upstream accepts the DB parameters but builds its DBLoss
+    with defaults; here they are applied (the shipped configs give the defaults).
     """
 
     def __init__(self, model_name_list: Any = None, balance_loss: bool = True, main_loss_type: str = "DiceLoss",
@@ -231,8 +242,11 @@ class DistillationDilaDBLoss(DistillationLoss):
 
     Each pair is ``[student, teacher]``. The target is ``dilate_teacher_maps`` of the
     teacher's shrink map; the loss is ``alpha * balanced(shrink) + dice(binary)`` under
-    the label's shrink mask (``batch[4]``), as upstream (no threshold-map term). The DB
-    parameters are applied (upstream ignores them; shipped configs give the defaults).
+    the label's shrink mask (``batch[4]``, ``[N, H, W]``; the batch must still hold the five
+    det train items), as upstream (no threshold-map term). Student ``maps``
+    ``[N, 3, H, W]`` (train mode); of the teacher's ``maps`` ``[N, 1+, H, W]`` only channel 0
+    is read. The DB parameters are applied (upstream ignores them; shipped configs give
+    the defaults).
     """
 
     def __init__(self, model_name_pairs: Any = None, key: str | None = None, balance_loss: bool = True,

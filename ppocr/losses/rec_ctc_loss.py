@@ -35,9 +35,11 @@ def ctc_logits(predicts: Any, owner: str = "CTCLoss") -> paddle.Tensor:
 class CTCLoss(nn.Layer):
     """CTC (blank = class 0) over every time step, averaged over the batch.
 
-    Reads ``batch[1]`` labels ``[N, L]`` and ``batch[2]`` label lengths ``[N]`` (KeepKeys
-    ``["image", "label", "length"]``). Paddle's CTC applies the softmax itself, so
-    the head's training logits go in as they are.
+    Reads (KeepKeys ``["image", "label", "length"]``): ``batch[1]`` labels
+    ``[N, max_text_length]`` int64 (class ids, 0-padded) and ``batch[2]`` lengths ``[N]``
+    int64. ``predicts``: CTCHead training logits ``[N, T, C]``, or its
+    ``(feats, logits)`` pair (the last item is used). Paddle's CTC applies the softmax
+    itself, so the logits go in as they are. Returns ``{"loss"}``.
 
     Args:
         use_focal_loss: weight each sample's loss by ``(1 - exp(-loss))**2`` so that

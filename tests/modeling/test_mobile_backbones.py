@@ -12,12 +12,14 @@ import pytest
 
 import ppocr.modeling.architectures  # noqa: F401  (registers every backbone)
 from ppocr.errors import ConfigError
-from ppocr.modeling.backbones.mobilenet_v3_blocks import (
+from ppocr.modeling.backbones.layers import (
     ConvBNLayer,
-    ResidualUnit,
+    DepthwiseSeparable,
+    DepthwiseSeparableNames,
     SEModule,
     make_divisible,
 )
+from ppocr.modeling.backbones.mobilenet_v3_blocks import ResidualUnit
 from ppocr.modeling.backbones.rec_mv1_enhance import MobileNetV1Enhance
 from ppocr.registry import BACKBONES
 
@@ -183,6 +185,40 @@ def test_conv_bn_layer_matches_numpy_reference():
         + beta[:, None, None]
     want = bn * np.clip(bn + 3, 0, 6) / 6
     np.testing.assert_allclose(layer(paddle.to_tensor(x)).numpy(), want, rtol=1e-5, atol=1e-5)
+
+
+def test_depthwise_separable_registers_the_names_it_is_given():
+    names = DepthwiseSeparableNames("dw", "gate", "pw", "c", "n")
+    block = DepthwiseSeparable(4, 6, (2, 1), 5, True, names)
+    assert list(block.state_dict()) == [
+        "dw.c.weight", "dw.n.weight", "dw.n.bias", "dw.n._mean", "dw.n._variance",
+        "gate.conv1.weight", "gate.conv1.bias", "gate.conv2.weight", "gate.conv2.bias",
+        "pw.c.weight", "pw.n.weight", "pw.n.bias", "pw.n._mean", "pw.n._variance",
+    ]
+    assert block.dw.c.weight.shape == [4, 1, 5, 5] and block.pw.c.weight.shape == [6, 4, 1, 1]
+    assert block(paddle.rand([1, 4, 8, 8])).shape == [1, 6, 4, 8]
+    plain = DepthwiseSeparable(4, 6, 1, 3, False, names)
+    assert not any(k.startswith("gate.") for k in plain.state_dict())
+
+
+def test_depthwise_separable_is_dw_then_se_then_pw():
+    paddle.seed(0)
+    names = DepthwiseSeparableNames("dw", "se", "pw", "conv", "bn")
+    block = DepthwiseSeparable(4, 6, 1, 3, True, names).eval()
+    x = paddle.rand([2, 4, 6, 6])
+    np.testing.assert_allclose(block(x).numpy(), block.pw(block.se(block.dw(x))).numpy())
+
+
+def test_lcnet_and_mv1_enhance_share_one_block_class():
+    lcnet = build({"name": "PPLCNet", "scale": 0.25}, "det")
+    mv1 = build(REC_MV1, "rec")
+    assert type(lcnet.blocks6[0]) is type(mv1.block_list[12]) is DepthwiseSeparable
+    assert "blocks6.0.pw_conv.bn._variance" in lcnet.state_dict()
+    assert "block_list.12._pointwise_conv._batch_norm._variance" in mv1.state_dict()
+    # PaddleClas-style conv: Kaiming init and no weight decay on BN, in both.
+    for conv_bn in (lcnet.conv1, mv1.conv1):
+        bn = getattr(conv_bn, conv_bn.bn_name)
+        assert bn.weight.regularizer is not None and bn.weight.regularizer._coeff == 0.0
 
 
 def test_residual_shortcut_only_for_int_stride_one():

@@ -5,14 +5,8 @@ from __future__ import annotations
 import paddle
 import paddle.nn as nn
 
-from ppocr.modeling.backbones.mobilenet_v3_blocks import (
-    MV3_ARCHS,
-    MV3_SCALES,
-    ConvBNLayer,
-    ResidualUnit,
-    check_choice,
-    make_divisible,
-)
+from ppocr.modeling.backbones.layers import ConvBNLayer, check_choice, make_divisible
+from ppocr.modeling.backbones.mobilenet_v3_blocks import MV3_ARCHS, MV3_SCALES, ResidualUnit
 from ppocr.registry import BACKBONES
 
 __all__ = ["MobileNetV3"]

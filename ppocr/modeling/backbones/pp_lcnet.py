@@ -6,10 +6,11 @@ import paddle
 import paddle.nn as nn
 
 from ppocr.errors import ConfigError
-from ppocr.modeling.backbones.mobilenet_v3_blocks import (
-    LCNetConvBNLayer,
-    SEModule,
+from ppocr.modeling.backbones.layers import (
+    DepthwiseSeparable,
+    DepthwiseSeparableNames,
     check_choice,
+    hardswish_conv_bn,
     make_divisible,
 )
 from ppocr.registry import BACKBONES
@@ -29,23 +30,9 @@ NET_CONFIG: dict[str, tuple[tuple[int, int, int, int, bool], ...]] = {
 }
 
 
-class DepthwiseSeparable(nn.Layer):
-    """Depthwise kxk → [SE] → pointwise 1x1, all hardswish (sub-layers ``dw_conv``/``se``/``pw_conv``)."""
-
-    def __init__(self, in_channels: int, out_channels: int, stride: int, dw_size: int = 3,
-                 use_se: bool = False) -> None:
-        super().__init__()
-        self.use_se = use_se
-        self.dw_conv = LCNetConvBNLayer(in_channels, in_channels, dw_size, stride, groups=in_channels)
-        if use_se:
-            self.se = SEModule(in_channels)  # Paddle's default hardsigmoid, as upstream
-        self.pw_conv = LCNetConvBNLayer(in_channels, out_channels, 1)
-
-    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        x = self.dw_conv(x)
-        if self.use_se:
-            x = self.se(x)
-        return self.pw_conv(x)
+# Upstream PP-LCNet's sub-layer names of a depthwise-separable block.
+LCNET_BLOCK_NAMES = DepthwiseSeparableNames(depthwise="dw_conv", se="se", pointwise="pw_conv",
+                                            conv="conv", bn="bn")
 
 
 class _PPLCNetBody(nn.Layer):
@@ -63,10 +50,11 @@ class _PPLCNetBody(nn.Layer):
             )
         self.scale = scale
         self.use_ssld = use_ssld  # only chose the download URL upstream
-        self.conv1 = LCNetConvBNLayer(in_channels, make_divisible(16 * scale), 3, stride=2)
+        self.conv1 = hardswish_conv_bn(in_channels, make_divisible(16 * scale), 3, stride=2)
         for name, rows in NET_CONFIG.items():
             blocks = [
-                DepthwiseSeparable(make_divisible(in_c * scale), make_divisible(out_c * scale), s, k, se)
+                DepthwiseSeparable(make_divisible(in_c * scale), make_divisible(out_c * scale), s, k, se,
+                                   LCNET_BLOCK_NAMES)
                 for k, in_c, out_c, s, se in rows
             ]
             self.add_sublayer(name, nn.Sequential(*blocks))

@@ -6,10 +6,14 @@ from collections.abc import Sequence
 
 import paddle
 import paddle.nn as nn
-from paddle.nn.initializer import KaimingNormal
 
 from ppocr.errors import ConfigError
-from ppocr.modeling.backbones.mobilenet_v3_blocks import ConvBNLayer, SEModule, check_choice
+from ppocr.modeling.backbones.layers import (
+    DepthwiseSeparable,
+    DepthwiseSeparableNames,
+    check_choice,
+    hardswish_conv_bn,
+)
 from ppocr.registry import BACKBONES
 
 __all__ = ["MobileNetV1Enhance"]
@@ -30,36 +34,9 @@ _BLOCKS: tuple[tuple[int, int, int | tuple[int, int], int, bool], ...] = (
 )
 
 
-class _ConvBN(ConvBNLayer):
-    """Conv → BN → hardswish with upstream MobileNetV1Enhance's sub-layer names."""
-
-    conv_key = "_conv"
-    bn_key = "_batch_norm"
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
-                 stride: int | Sequence[int] = 1, groups: int = 1) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, groups, act="hardswish",
-                         weight_init=KaimingNormal(), bn_no_decay=True)
-
-
-class DepthwiseSeparable(nn.Layer):
-    """Depthwise kxk conv → [SE] → pointwise 1x1 conv (sub-layers ``_depthwise_conv``, ``_se``,
-    ``_pointwise_conv`` as upstream)."""
-
-    def __init__(self, in_channels: int, out_channels: int, stride: int | Sequence[int],
-                 dw_size: int = 3, use_se: bool = False) -> None:
-        super().__init__()
-        self.use_se = use_se
-        self._depthwise_conv = _ConvBN(in_channels, in_channels, dw_size, stride, groups=in_channels)
-        if use_se:
-            self._se = SEModule(in_channels)  # Paddle's default hardsigmoid, as upstream
-        self._pointwise_conv = _ConvBN(in_channels, out_channels, 1)
-
-    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        x = self._depthwise_conv(x)
-        if self.use_se:
-            x = self._se(x)
-        return self._pointwise_conv(x)
+# Upstream MobileNetV1Enhance's sub-layer names (of its blocks and of its stem's conv/BN).
+MV1_BLOCK_NAMES = DepthwiseSeparableNames(depthwise="_depthwise_conv", se="_se", pointwise="_pointwise_conv",
+                                          conv="_conv", bn="_batch_norm")
 
 
 def _as_stride(value: int | Sequence[int], key: str) -> int | tuple[int, int]:
@@ -108,11 +85,13 @@ class MobileNetV1Enhance(nn.Layer):
                                  "last_pool_kernel_size")
         self.scale = scale
 
-        self.conv1 = _ConvBN(in_channels, int(32 * scale), 3, stride=2)
+        self.conv1 = hardswish_conv_bn(in_channels, int(32 * scale), 3, stride=2,
+                                       conv_name=MV1_BLOCK_NAMES.conv, bn_name=MV1_BLOCK_NAMES.bn)
         blocks = []
         for width, out, stride, dw_size, use_se in _BLOCKS:
             blocks.append(DepthwiseSeparable(int(width * scale), int(out * scale),
-                                             last_stride if stride is None else stride, dw_size, use_se))
+                                             last_stride if stride is None else stride, dw_size, use_se,
+                                             MV1_BLOCK_NAMES))
         self.block_list = nn.Sequential(*blocks)
         if last_pool_type == "avg":
             self.pool = nn.AvgPool2D(kernel_size=pool_kernel, stride=pool_kernel, padding=0)

@@ -36,5 +36,9 @@ class ClsHead(nn.Layer):
                             bias_attr=ParamAttr())
 
     def forward(self, x: paddle.Tensor, targets=None) -> paddle.Tensor:
+        """Backbone map ``[N, in_channels, h, w]`` (any h, w) → probs ``[N, class_dim]``.
+
+        Same in train, eval and export (softmax always); ``targets`` is unused.
+        """
         x = self.pool(x).flatten(1)
         return F.softmax(self.fc(x), axis=1)

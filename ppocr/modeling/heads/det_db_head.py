@@ -45,6 +45,7 @@ class Head(nn.Layer):
                                         weight_attr=ParamAttr(initializer=KaimingUniform()), bias_attr=_bias(mid))
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        """``[N, in_channels, h, w]`` → sigmoid map ``[N, 1, 4h, 4w]`` (any mode)."""
         x = F.relu(self.conv_bn1(self.conv1(x)))
         x = F.relu(self.conv_bn2(self.conv2(x)))
         return F.sigmoid(self.conv3(x))
@@ -77,6 +78,14 @@ class DBHead(nn.Layer):
         return paddle.reciprocal(1 + paddle.exp(-self.k * (x - y)))
 
     def forward(self, x: paddle.Tensor, targets=None) -> dict[str, paddle.Tensor]:
+        """Neck map ``[N, in_channels, H/4, W/4]`` → maps at the input image's ``H, W``.
+
+        H, W are those of the network input (multiples of 32, as the det backbones and
+        DBFPN need). Values are probabilities in [0, 1]; ``targets`` is unused.
+
+        - train: ``{"maps": [N, 3, H, W]}``, channels shrink | threshold | binary (DBLoss).
+        - eval / export: ``{"maps": [N, 1, H, W]}``, the shrink map (DBPostProcess).
+        """
         shrink_maps = self.binarize(x)
         if not self.training:
             return {"maps": shrink_maps}

@@ -77,6 +77,15 @@ class CTCHead(nn.Layer):
         return feats, self.fc2(feats)
 
     def forward(self, x: paddle.Tensor, targets=None):
+        """Sequence ``[N, T, in_channels]`` from SequenceEncoder (T = W/4 of the input image
+        with the PP-OCRv2 rec backbones, e.g. 80 for 32x320) → per-step scores, C = out_channels.
+
+        - train: logits ``[N, T, C]``; with ``return_feats`` the pair ``(feats, logits)``,
+          feats ``[N, T, mid_channels]`` (or ``[N, T, in_channels]`` without ``fc1``).
+        - eval / export: softmax probs ``[N, T, C]`` (``return_feats`` ignored).
+
+        ``targets`` is unused.
+        """
         x, predicts = self.features_and_logits(x)
         if not self.training:
             return F.softmax(predicts, axis=2)

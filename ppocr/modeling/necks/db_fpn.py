@@ -56,6 +56,11 @@ class DBFPN(nn.Layer):
             self.asf = ASFBlock(out_channels, out_channels // 4)
 
     def forward(self, x: Sequence[paddle.Tensor]) -> paddle.Tensor:
+        """Four backbone maps ``[N, in_channels[i], H/s, W/s]``, s = 4, 8, 16, 32 of the input
+        image's H, W (multiples of 32) → fused ``[N, out_channels, H/4, W/4]``.
+
+        Same in train, eval and export.
+        """
         c2, c3, c4, c5 = x
         in5 = self.in5_conv(c5)
         in4 = self.in4_conv(c4)
@@ -97,6 +102,8 @@ class ASFBlock(nn.Layer):
         )
 
     def forward(self, fuse_features: paddle.Tensor, features_list: list[paddle.Tensor]) -> paddle.Tensor:
+        """Fused map ``[N, C, h, w]`` and its ``out_features_num`` parts ``[N, C / 4, h, w]``
+        → the parts reweighted and concatenated, ``[N, C, h, w]`` (any mode)."""
         fuse_features = self.conv(fuse_features)
         spatial_x = paddle.mean(fuse_features, axis=1, keepdim=True)
         scores = self.channel_scale(self.spatial_scale(spatial_x) + fuse_features)

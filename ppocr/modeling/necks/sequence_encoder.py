@@ -20,6 +20,7 @@ class Im2Seq(nn.Layer):
         self.out_channels = in_channels
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        """``[N, C, 1, W']`` → ``[N, W', C]`` (any mode); raises DataError if the height is not 1."""
         height = x.shape[2]
         if isinstance(height, int) and height not in (1, -1):
             raise DataError(
@@ -38,6 +39,7 @@ class EncoderWithRNN(nn.Layer):
         self.lstm = nn.LSTM(in_channels, hidden_size, direction="bidirectional", num_layers=2)
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        """``[N, T, in_channels]`` → ``[N, T, 2 * hidden_size]`` (forward | backward; any mode)."""
         x, _ = self.lstm(x)
         return x
 
@@ -52,6 +54,7 @@ class EncoderWithFC(nn.Layer):
         self.fc = nn.Linear(in_channels, hidden_size, weight_attr=weight_attr, bias_attr=bias_attr)
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        """``[N, T, in_channels]`` → ``[N, T, hidden_size]`` (any mode)."""
         return self.fc(x)
 
 
@@ -88,6 +91,13 @@ class SequenceEncoder(nn.Layer):
             self.out_channels = self.encoder.out_channels
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        """Backbone map ``[N, C, 1, W']`` → sequence ``[N, T, out_channels]``, T = W'.
+
+        W' is the backbone's output width: W/4 of the input image for MobileNetV1Enhance
+        and the rec MobileNetV3 with default strides (32x320 → T = 80). ``out_channels`` is
+        C (``reshape``), ``hidden_size`` (``fc``) or ``2 * hidden_size`` (``rnn``). Same in
+        train, eval and export.
+        """
         x = self.encoder_reshape(x)
         if not self.only_reshape:
             x = self.encoder(x)
