@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ppocr.synth.common import (
-    KIND_CODES,
-    SPLITS,
-    SYNTH_VERSION,
-    charset_digest,
-    check_counts,
-    ensure_splits,
-    sample_rng,
-    write_splits,
-)
-from ppocr.synth.effects import encode_jpeg, random_jpeg_quality
+from ppocr.synth.common import KIND_CODES, SPLITS, KindPlan, synthesize
 from ppocr.synth.rec_data import LineSynth
 
 LABELS = ("0", "180")
@@ -36,17 +27,22 @@ def is_rotated(seed: int, split: str, index: int) -> bool:
     return bool((index % 2 == 1) != flip)
 
 
-def _cls_params(num_train: int, num_val: int, seed: int, synth: LineSynth) -> dict[str, Any]:
-    return {
-        "kind": "cls",
-        "version": SYNTH_VERSION,
-        "num_train": int(num_train),
-        "num_val": int(num_val),
-        "seed": int(seed),
-        "charset_digest": charset_digest(synth.charset),
-        "height": synth.height,
-        "max_width": synth.max_width,
-    }
+def _cls_plan(seed: int, dict_path: str | None, height: int, max_width: int) -> KindPlan:
+    synth = LineSynth(dict_path, height, max_width, max_text_len=25)
+
+    def render(rng: np.random.Generator, split: str, index: int) -> tuple[np.ndarray, str]:
+        img, _ = synth.sample(rng, min_len=3)
+        rotated = is_rotated(seed, split, index)
+        if rotated:
+            img = np.ascontiguousarray(img[::-1, ::-1])
+        return img, LABELS[int(rotated)]
+
+    return KindPlan(
+        kind="cls",
+        charset=synth.charset,
+        options={"height": synth.height, "max_width": synth.max_width},
+        render=render,
+    )
 
 
 def make_cls_dataset(
@@ -63,19 +59,8 @@ def make_cls_dataset(
     Height defaults to 48, PP-OCR's classifier input height. Texts have at least 3 characters so
     that most are visibly upright or upside down.
     """
-    check_counts(num_train, num_val)
-    synth = LineSynth(dict_path, height, max_width, max_text_len=25)
-    params = _cls_params(num_train, num_val, seed, synth)
-
-    def make_sample(split: str, index: int) -> tuple[bytes, str]:
-        rng = sample_rng(seed, "cls", split, index)
-        img, _ = synth.sample(rng, min_len=3)
-        rotated = is_rotated(seed, split, index)
-        if rotated:
-            img = np.ascontiguousarray(img[::-1, ::-1])
-        return encode_jpeg(img, random_jpeg_quality(rng)), LABELS[int(rotated)]
-
-    return write_splits(out_dir, params, make_sample, lmdb=False)
+    plan = partial(_cls_plan, seed, dict_path, height, max_width)
+    return synthesize(out_dir, num_train, num_val, seed, plan, reuse=False)
 
 
 def ensure_cls_dataset(
@@ -88,12 +73,5 @@ def ensure_cls_dataset(
     max_width: int = 320,
 ) -> dict[str, Any]:
     """``make_cls_dataset`` unless ``out_dir`` already holds one made with the same parameters."""
-    check_counts(num_train, num_val)
-    synth = LineSynth(dict_path, height, max_width, max_text_len=25)
-    params = _cls_params(num_train, num_val, seed, synth)
-    return ensure_splits(
-        out_dir,
-        params,
-        lambda: make_cls_dataset(out_dir, num_train, num_val, seed, dict_path, height, max_width),
-        lmdb=False,
-    )
+    plan = partial(_cls_plan, seed, dict_path, height, max_width)
+    return synthesize(out_dir, num_train, num_val, seed, plan, reuse=True)

@@ -1,16 +1,19 @@
-"""What the rec/det/cls dataset makers share: per-sample seeding and the split-writing loop."""
+"""What the rec/det/cls dataset makers share: per-sample seeding, the split-writing loop, and the
+make/ensure skeleton (``synthesize``) that each kind feeds with a ``KindPlan``."""
 
 from __future__ import annotations
 
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ppocr.errors import ConfigError
+from ppocr.synth.effects import encode_jpeg, random_jpeg_quality
 from ppocr.synth.writers import SplitWriter, atomic_dir, is_current
 from ppocr.utils.logging import get_logger
 
@@ -20,6 +23,8 @@ KIND_CODES = {"rec": 1, "det": 2, "cls": 3, "preview": 9}
 SPLITS = ("train", "val")
 
 SampleFn = Callable[[str, int], tuple[bytes, str]]
+# (sample generator, split, index) -> (RGB uint8 image [H, W, 3], label column of label.txt)
+RenderFn = Callable[[np.random.Generator, str, int], tuple[np.ndarray, str]]
 
 
 def sample_rng(seed: int, kind: str, split: str, index: int) -> np.random.Generator:
@@ -87,10 +92,61 @@ def write_splits(
     return info
 
 
-def ensure_splits(
-    out_dir: str | Path, params: dict[str, Any], build: Callable[[], dict[str, Any]], lmdb: bool
+@dataclass(frozen=True)
+class KindPlan:
+    """What one dataset kind supplies to ``synthesize``; everything else is shared.
+
+    ``render`` draws from the sample's generator only, so a sample is a function of
+    (seed, kind, split, index); the skeleton then draws the JPEG quality from the same generator.
+    """
+
+    kind: str  # a key of KIND_CODES; stamped as params["kind"]
+    charset: str  # characters labels may use; params.json stores its digest
+    options: dict[str, Any]  # the kind's own parameters, stamped after the common keys
+    render: RenderFn
+    lmdb: bool = False  # also write {train,val}_lmdb copies
+    extra_info: dict[str, Any] = field(default_factory=dict)  # added to a new dataset's summary
+
+
+def dataset_params(plan: KindPlan, num_train: int, num_val: int, seed: int) -> dict[str, Any]:
+    """The ``params.json`` stamp: what the dataset's bytes depend on, compared by ``is_current``."""
+    return {
+        "kind": plan.kind,
+        "version": SYNTH_VERSION,
+        "num_train": int(num_train),
+        "num_val": int(num_val),
+        "seed": int(seed),
+        "charset_digest": charset_digest(plan.charset),
+        **plan.options,
+    }
+
+
+def synthesize(
+    out_dir: str | Path,
+    num_train: int,
+    num_val: int,
+    seed: int,
+    plan: Callable[[], KindPlan],
+    reuse: bool,
 ) -> dict[str, Any]:
-    """Reuse ``out_dir`` when it was made with ``params``; otherwise (re)build it."""
-    if is_current(out_dir, params):
-        return summary(out_dir, params, created=False, lmdb=lmdb)
-    return build()
+    """The make/ensure skeleton of every kind: check counts, build the kind's plan, then reuse
+    ``out_dir`` when ``reuse`` and it was made with the same parameters, else render both splits.
+
+    ``plan`` is called after the counts are checked (building it loads fonts and the charset).
+    Returns ``summary`` (``created`` False when reused), plus speed and the plan's ``extra_info``
+    when the dataset was (re)built.
+    """
+    check_counts(num_train, num_val)
+    spec = plan()
+    params = dataset_params(spec, num_train, num_val, seed)
+    if reuse and is_current(out_dir, params):
+        return summary(out_dir, params, created=False, lmdb=spec.lmdb)
+
+    def make_sample(split: str, index: int) -> tuple[bytes, str]:
+        rng = sample_rng(seed, spec.kind, split, index)
+        image, label = spec.render(rng, split, index)
+        return encode_jpeg(image, random_jpeg_quality(rng)), label
+
+    info = write_splits(out_dir, params, make_sample, spec.lmdb)
+    info.update(spec.extra_info)
+    return info

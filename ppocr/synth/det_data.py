@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ppocr.errors import ConfigError, DataError
-from ppocr.synth.common import (
-    SYNTH_VERSION,
-    charset_digest,
-    check_counts,
-    ensure_splits,
-    sample_rng,
-    write_splits,
-)
+from ppocr.synth.common import KindPlan, synthesize
 from ppocr.synth.det_scene import DetScene, render_det_scene
-from ppocr.synth.effects import encode_jpeg, random_jpeg_quality
 from ppocr.synth.fonts import list_fonts, supported_chars
 from ppocr.synth.text_source import DEFAULT_CHARSET, TextSource, charset_from_dict
 
@@ -68,16 +61,16 @@ class SceneSynth:
         return render_det_scene(rng, self.fonts, self.source, width, height)
 
 
-def _det_params(num_train: int, num_val: int, seed: int, synth: SceneSynth) -> dict[str, Any]:
-    return {
-        "kind": "det",
-        "version": SYNTH_VERSION,
-        "num_train": int(num_train),
-        "num_val": int(num_val),
-        "seed": int(seed),
-        "charset_digest": charset_digest(synth.charset),
-        "size": [list(r) for r in synth.size],
-    }
+def _det_plan(size: SizeSpec, dict_path: str | None) -> KindPlan:
+    synth = SceneSynth(size, dict_path)
+
+    def render(rng: np.random.Generator, split: str, index: int) -> tuple[np.ndarray, str]:
+        scene = synth.sample(rng)
+        return scene.image, json.dumps(scene.label(), ensure_ascii=False)
+
+    return KindPlan(
+        kind="det", charset=synth.charset, options={"size": [list(r) for r in synth.size]}, render=render
+    )
 
 
 def make_det_dataset(
@@ -95,18 +88,7 @@ def make_det_dataset(
     bound each rendered line; unreadable lines are ``"###"``. ``size`` is ``(width, height)`` or
     ``((w_min, w_max), (h_min, h_max))``.
     """
-    check_counts(num_train, num_val)
-    synth = SceneSynth(size, dict_path)
-    params = _det_params(num_train, num_val, seed, synth)
-
-    def make_sample(split: str, index: int) -> tuple[bytes, str]:
-        rng = sample_rng(seed, "det", split, index)
-        scene = synth.sample(rng)
-        return encode_jpeg(scene.image, random_jpeg_quality(rng)), json.dumps(
-            scene.label(), ensure_ascii=False
-        )
-
-    return write_splits(out_dir, params, make_sample, lmdb=False)
+    return synthesize(out_dir, num_train, num_val, seed, partial(_det_plan, size, dict_path), reuse=False)
 
 
 def ensure_det_dataset(
@@ -118,12 +100,4 @@ def ensure_det_dataset(
     dict_path: str | None = None,
 ) -> dict[str, Any]:
     """``make_det_dataset`` unless ``out_dir`` already holds one made with the same parameters."""
-    check_counts(num_train, num_val)
-    synth = SceneSynth(size, dict_path)
-    params = _det_params(num_train, num_val, seed, synth)
-    return ensure_splits(
-        out_dir,
-        params,
-        lambda: make_det_dataset(out_dir, num_train, num_val, seed, size, dict_path),
-        lmdb=False,
-    )
+    return synthesize(out_dir, num_train, num_val, seed, partial(_det_plan, size, dict_path), reuse=True)

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ppocr.errors import ConfigError, DataError
-from ppocr.synth.common import (
-    SYNTH_VERSION,
-    charset_digest,
-    check_counts,
-    ensure_splits,
-    sample_rng,
-    write_splits,
-)
-from ppocr.synth.effects import encode_jpeg, random_jpeg_quality
+from ppocr.synth.common import KindPlan, synthesize
 from ppocr.synth.fonts import list_fonts, supported_chars
 from ppocr.synth.render_line import render_rec_line
 from ppocr.synth.text_source import TextSource, charset_from_dict
@@ -74,18 +67,16 @@ class LineSynth:
         return render_rec_line(text, rng, self.fonts, self.height, self.max_width)
 
 
-def _rec_params(num_train: int, num_val: int, seed: int, synth: LineSynth) -> dict[str, Any]:
-    return {
-        "kind": "rec",
-        "version": SYNTH_VERSION,
-        "num_train": int(num_train),
-        "num_val": int(num_val),
-        "seed": int(seed),
-        "charset_digest": charset_digest(synth.charset),
-        "height": synth.height,
-        "max_width": synth.max_width,
-        "max_text_len": synth.max_text_len,
-    }
+def _rec_plan(dict_path: str | None, height: int, max_width: int, max_text_len: int) -> KindPlan:
+    synth = LineSynth(dict_path, height, max_width, max_text_len)
+    return KindPlan(
+        kind="rec",
+        charset=synth.charset,
+        options={"height": synth.height, "max_width": synth.max_width, "max_text_len": synth.max_text_len},
+        render=lambda rng, split, index: synth.sample(rng),
+        lmdb=True,
+        extra_info={"skipped_chars": synth.skipped_chars},
+    )
 
 
 def make_rec_dataset(
@@ -104,20 +95,11 @@ def make_rec_dataset(
     relative to the split dir), ``out_dir/{train,val}/images/``, LMDB copies
     ``out_dir/{train,val}_lmdb`` (1-based ``image-%09d``/``label-%09d`` + ``num-samples``) and
     ``out_dir/params.json``. Labels only use characters of ``dict_path`` (default: digits and
-    ASCII letters, case kept). Returns the paths, counts and speed (see ``common.summary``).
+    ASCII letters, case kept). Returns the paths, counts and speed (see ``common.summary``) and
+    ``skipped_chars`` (charset characters no bundled font can draw).
     """
-    check_counts(num_train, num_val)
-    synth = LineSynth(dict_path, height, max_width, max_text_len)
-    params = _rec_params(num_train, num_val, seed, synth)
-
-    def make_sample(split: str, index: int) -> tuple[bytes, str]:
-        rng = sample_rng(seed, "rec", split, index)
-        img, text = synth.sample(rng)
-        return encode_jpeg(img, random_jpeg_quality(rng)), text
-
-    info = write_splits(out_dir, params, make_sample, lmdb=True)
-    info["skipped_chars"] = synth.skipped_chars
-    return info
+    plan = partial(_rec_plan, dict_path, height, max_width, max_text_len)
+    return synthesize(out_dir, num_train, num_val, seed, plan, reuse=False)
 
 
 def ensure_rec_dataset(
@@ -131,14 +113,5 @@ def ensure_rec_dataset(
     max_text_len: int = 25,
 ) -> dict[str, Any]:
     """``make_rec_dataset`` unless ``out_dir`` already holds one made with the same parameters."""
-    check_counts(num_train, num_val)
-    synth = LineSynth(dict_path, height, max_width, max_text_len)
-    params = _rec_params(num_train, num_val, seed, synth)
-    return ensure_splits(
-        out_dir,
-        params,
-        lambda: make_rec_dataset(
-            out_dir, num_train, num_val, seed, dict_path, height, max_width, max_text_len
-        ),
-        lmdb=True,
-    )
+    plan = partial(_rec_plan, dict_path, height, max_width, max_text_len)
+    return synthesize(out_dir, num_train, num_val, seed, plan, reuse=True)

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-import ppocr.synth.rec_data as rec_data
+import ppocr.synth.common as common
 from ppocr.errors import ConfigError, DataError
 from ppocr.synth.rec_data import ensure_rec_dataset, make_rec_dataset
 from ppocr.synth.writers import read_label_file, read_lmdb
@@ -83,7 +83,7 @@ def test_interrupted_run_leaves_previous_dataset(tmp_path: Path, monkeypatch):
     make_rec_dataset(out, 3, 1, seed=0)
     before = _split_contents(out / "train")
     calls = {"n": 0}
-    real = rec_data.encode_jpeg
+    real = common.encode_jpeg
 
     def failing(img, quality):
         calls["n"] += 1
@@ -91,7 +91,7 @@ def test_interrupted_run_leaves_previous_dataset(tmp_path: Path, monkeypatch):
             raise KeyboardInterrupt
         return real(img, quality)
 
-    monkeypatch.setattr(rec_data, "encode_jpeg", failing)
+    monkeypatch.setattr(common, "encode_jpeg", failing)
     with pytest.raises(KeyboardInterrupt):
         make_rec_dataset(out, 8, 1, seed=9)
     assert _split_contents(out / "train") == before
