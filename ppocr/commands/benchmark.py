@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 
 from ppocr.experiments.benchmark import export_ppocrv2, format_table, run_benchmark
@@ -45,4 +44,6 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from ppocr.commands.entry import run_cli
+
+    run_cli(main)

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from ppocr.utils.logging import get_logger
 
 DEMO_CONFIG = os.path.join("configs", "rec", "rec_synth_en_demo.yml")
-REAL_WORDS = os.path.join("tests", "data", "real", "ic15_words")
+REAL_WORDS = os.path.join("tests", "fixtures", "real", "ic15_words")  # in a source checkout
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -51,11 +50,14 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def _value(args: argparse.Namespace, key: str, default: str) -> str:
-    for item in args.opt:
+    """The value ``-o`` gives ``key`` (the last one wins, as ``apply_overrides`` applies them)."""
+    for item in reversed(args.opt):
         if item.startswith(key + "="):
             return item.split("=", 1)[1]
     return default
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from ppocr.commands.entry import run_cli
+
+    run_cli(main)

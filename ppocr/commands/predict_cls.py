@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 from ppocr.inference.cli import add_cls_args, base_parser, build_classifier, read_all
 from ppocr.inference.images import list_images
@@ -20,8 +19,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     logger = get_logger()
     classifier = build_classifier(args)
     loaded, failed = read_all(list_images(args.image_dir), logger)
-    _, results, _ = classifier([img for _, img in loaded])
-    rows = [{"path": p, "label": label, "score": round(score, 4)} for (p, _), (label, score) in zip(loaded, results)]
+    result = classifier([img for _, img in loaded])
+    rows = [{"path": p, **label.to_dict()} for (p, _), label in zip(loaded, result.labels)]
     for row in rows:
         print(f"{row['path']}\t{row['label']}\t{row['score']:.4f}")
     if args.output:
@@ -31,4 +30,6 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from ppocr.commands.entry import run_cli
+
+    run_cli(main)

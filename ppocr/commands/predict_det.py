@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 from ppocr.inference.cli import add_det_args, base_parser, build_detector, read_all
 from ppocr.inference.images import list_images
@@ -25,11 +24,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     loaded, failed = read_all(list_images(args.image_dir), logger)
     rows = []
     for path, img in loaded:
-        boxes, times = detector(img)
-        rows.append({"path": path, "boxes": [b.tolist() for b in boxes],
-                     "ms": {k: round(v * 1e3, 2) for k, v in times.items()}})
-        save_image(os.path.join(args.draw_img_save_dir, "det_res_" + os.path.basename(path)), draw_boxes(img, boxes))
-        logger.info("%s: %d boxes, %s ms", path, len(boxes), rows[-1]["ms"])
+        result = detector(img)
+        rows.append({"path": path, **result.to_dict()})
+        save_image(os.path.join(args.draw_img_save_dir, "det_res_" + os.path.basename(path)),
+                   draw_boxes(img, result.boxes))
+        logger.info("%s: %d boxes, %s ms", path, len(result.boxes), rows[-1]["ms"])
     os.makedirs(args.draw_img_save_dir, exist_ok=True)
     with open(os.path.join(args.draw_img_save_dir, "det_results.txt"), "w", encoding="utf-8") as f:
         for row in rows:
@@ -41,4 +40,6 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from ppocr.commands.entry import run_cli
+
+    run_cli(main)

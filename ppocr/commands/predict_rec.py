@@ -22,14 +22,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
     loaded, failed = read_all(list_images(args.image_dir), logger)
     paths, images = [p for p, _ in loaded], [im for _, im in loaded]
     start = time.perf_counter()
-    results, times = recognizer(images)
+    result = recognizer(images)
     elapsed = time.perf_counter() - start
-    rows = [{"path": p, "text": t, "score": round(s, 4)} for p, (t, s) in zip(paths, results)]
+    rows = [{"path": p, **t.to_dict()} for p, t in zip(paths, result.texts)]
     for row in rows:
         print(f"{row['path']}\t{row['text']}\t{row['score']:.4f}")
     logger.info("%d images in %.1f ms (%.2f ms/image; preprocess %.1f, inference %.1f, postprocess %.1f ms), "
                 "oneDNN %s; %d unreadable", len(rows), elapsed * 1e3, elapsed * 1e3 / max(len(rows), 1),
-                times["preprocess"] * 1e3, times["inference"] * 1e3, times["postprocess"] * 1e3,
+                result.times["preprocess"] * 1e3, result.times["inference"] * 1e3,
+                result.times["postprocess"] * 1e3,
                 "on" if recognizer.predictor.enable_mkldnn else "off", len(failed))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:

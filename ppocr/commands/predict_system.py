@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 from ppocr.inference.cli import (
     add_cls_args,
@@ -51,9 +50,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     rows = []
     for path, img in loaded:
         result = system(img)
-        row = {"path": path, "lines": [line.to_dict() for line in result.lines],
-               "skipped_boxes": result.skipped_boxes,
-               "ms": {k: round(v * 1e3, 2) for k, v in result.times.items()}}
+        row = {"path": path, **result.to_dict()}
         rows.append(row)
         for line in result.lines:
             print(f"{path}\t{line.text}\t{line.score:.4f}")
@@ -73,4 +70,6 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from ppocr.commands.entry import run_cli
+
+    run_cli(main)

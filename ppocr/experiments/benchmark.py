@@ -66,19 +66,19 @@ def measure(dirs: dict[str, str], img: np.ndarray, crops: list[np.ndarray], enab
     samples: dict[str, list[float]] = {s: [] for s in STAGES}
     num_boxes = 0
     for i in range(warmup + repeats):
-        boxes, t = det(img)
+        found = det(img)
         t0 = time.perf_counter()
         cls(crops)
         t1 = time.perf_counter()
         rec(crops)
         t2 = time.perf_counter()
         if i >= warmup:
-            samples["det_preprocess"].append(t["preprocess"])
-            samples["det_inference"].append(t["inference"])
-            samples["det_postprocess"].append(t["postprocess"])
+            samples["det_preprocess"].append(found.times["preprocess"])
+            samples["det_inference"].append(found.times["inference"])
+            samples["det_postprocess"].append(found.times["postprocess"])
             samples["cls"].append(t1 - t0)
             samples["rec"].append(t2 - t1)
-            num_boxes = len(boxes)
+            num_boxes = len(found.boxes)
     result = {s: _median_ms(v) for s, v in samples.items()}
     result["total"] = round(sum(result[s] for s in STAGES), 2)
     result["onednn_active"] = det.predictor.enable_mkldnn

@@ -11,6 +11,7 @@ from ppocr.data.imaug.rec_img_aug import resize_norm_img
 from ppocr.errors import ConfigError
 from ppocr.inference.model_settings import parse_shape, read_inference_yml
 from ppocr.inference.predictor import Predictor
+from ppocr.inference.results import ClsLabel, ClsResult
 
 UPSTREAM_CLS_SHAPE = "3, 48, 192"
 
@@ -34,10 +35,11 @@ class TextClassifier:
         self.predictor = Predictor(model_dir, enable_mkldnn=enable_mkldnn, cpu_threads=cpu_threads,
                                    use_gpu=use_gpu)
 
-    def __call__(self, crops: list[np.ndarray]) -> tuple[list[np.ndarray], list[tuple[str, float]], dict]:
-        """Crops (rotated where needed), per-crop (label, score), stage seconds."""
+    def __call__(self, crops: list[np.ndarray]) -> ClsResult:
+        """Crops (rotated where a '180' label scores above ``cls_thresh``), labels, stage seconds."""
         crops = list(crops)
-        results: list[tuple[str, float]] = [("0", 0.0)] * len(crops)
+        labels = [ClsLabel("0", 0.0)] * len(crops)
+        rotated = [False] * len(crops)
         times = {"preprocess": 0.0, "inference": 0.0, "postprocess": 0.0}
         order = np.argsort([c.shape[1] / max(c.shape[0], 1) for c in crops], kind="stable")
         for start in range(0, len(crops), self.batch_num):
@@ -50,10 +52,11 @@ class TextClassifier:
             for i, p in zip(idx, probs):
                 k = int(np.argmax(p))
                 label, score = self.label_list[k], float(p[k])
-                results[i] = (label, score)
+                labels[i] = ClsLabel(label, score)
                 if "180" in label and score > self.cls_thresh:
                     crops[i] = cv2.rotate(crops[i], cv2.ROTATE_180)
+                    rotated[i] = True
             times["preprocess"] += t1 - t0
             times["inference"] += t2 - t1
             times["postprocess"] += time.perf_counter() - t2
-        return crops, results, times
+        return ClsResult(crops=crops, labels=labels, rotated=rotated, times=times)

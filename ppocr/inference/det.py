@@ -13,6 +13,7 @@ from ppocr.errors import ConfigError
 from ppocr.inference.crop import order_quad
 from ppocr.inference.model_settings import preprocess_op, read_inference_yml
 from ppocr.inference.predictor import Predictor
+from ppocr.inference.results import DetResult
 from ppocr.postprocess.db_postprocess import DBPostProcess
 
 # Upstream PaddleOCR's predictor defaults (tools/infer/utility.py).
@@ -66,7 +67,7 @@ class TextDetector:
         shape = np.array([[img.shape[0], img.shape[1], ratio_h, ratio_w]], dtype=np.float32)
         return np.ascontiguousarray(x), shape
 
-    def __call__(self, img: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
+    def __call__(self, img: np.ndarray) -> DetResult:
         """Boxes ``[K, 4, 2]`` (float32, source coordinates, clockwise from top-left) and stage times."""
         t0 = time.perf_counter()
         x, shape = self.preprocess(img)
@@ -76,7 +77,7 @@ class TextDetector:
         boxes = self.postprocess({"maps": maps}, shape)[0]["points"]
         boxes = filter_boxes(np.asarray(boxes, dtype=np.float32), img.shape[:2])
         t3 = time.perf_counter()
-        return boxes, {"preprocess": t1 - t0, "inference": t2 - t1, "postprocess": t3 - t2}
+        return DetResult(boxes, {"preprocess": t1 - t0, "inference": t2 - t1, "postprocess": t3 - t2})
 
     def describe(self) -> dict[str, Any]:
         return {**self.settings, "onednn": self.predictor.enable_mkldnn}

@@ -12,6 +12,7 @@ from ppocr.data.imaug.rec_img_aug import resize_norm_img
 from ppocr.errors import ConfigError
 from ppocr.inference.model_settings import parse_shape, preprocess_op, read_inference_yml
 from ppocr.inference.predictor import Predictor
+from ppocr.inference.results import RecResult, RecText
 from ppocr.postprocess.rec_postprocess import CTCLabelDecode
 from ppocr.utils.character_dict import CharacterDict
 
@@ -56,9 +57,9 @@ class TextRecognizer:
                                    use_gpu=use_gpu)
         self.padding = (preprocess_op(settings, "RecResizeImg") or {}).get("padding", True)
 
-    def __call__(self, images: list[np.ndarray]) -> tuple[list[tuple[str, float]], dict[str, float]]:
+    def __call__(self, images: list[np.ndarray]) -> RecResult:
         """Texts and scores in input order, plus seconds spent per stage."""
-        results: list[tuple[str, float]] = [("", 0.0)] * len(images)
+        texts = [RecText("", 0.0)] * len(images)
         times = {"preprocess": 0.0, "inference": 0.0, "postprocess": 0.0}
         order = np.argsort([img.shape[1] / max(img.shape[0], 1) for img in images], kind="stable")
         _, h, w = self.image_shape
@@ -73,11 +74,11 @@ class TextRecognizer:
             probs = self.predictor.run(batch)[0]
             t2 = time.perf_counter()
             for i, item in zip(idx, self.decoder(probs)):
-                results[i] = (item[0], float(item[1]))
+                texts[i] = RecText(item[0], float(item[1]))
             times["preprocess"] += t1 - t0
             times["inference"] += t2 - t1
             times["postprocess"] += time.perf_counter() - t2
-        return results, times
+        return RecResult(texts=texts, times=times)
 
     def describe(self) -> dict[str, Any]:
         return {"image_shape": self.image_shape, "num_classes": self.characters.ctc_num_classes,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -12,26 +10,7 @@ from ppocr.inference.cls import TextClassifier
 from ppocr.inference.crop import crop_box, reading_order
 from ppocr.inference.det import TextDetector
 from ppocr.inference.rec import TextRecognizer
-
-
-@dataclass
-class OCRLine:
-    points: list[list[float]]
-    text: str
-    score: float
-    angle: int = 0  # rotation applied to the crop: 0, 90 (tall box), 180 (classifier), 270
-    cls_score: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"points": self.points, "text": self.text, "score": round(self.score, 4),
-                "angle": self.angle, "cls_score": None if self.cls_score is None else round(self.cls_score, 4)}
-
-
-@dataclass
-class OCRResult:
-    lines: list[OCRLine]
-    times: dict[str, float] = field(default_factory=dict)
-    skipped_boxes: int = 0
+from ppocr.inference.results import OCRLine, OCRResult
 
 
 class TextSystem:
@@ -48,8 +27,9 @@ class TextSystem:
 
     def __call__(self, img: np.ndarray) -> OCRResult:
         times: dict[str, float] = {}
-        boxes, det_times = self.detector(img)
-        times.update({f"det_{k}": v for k, v in det_times.items()})
+        det = self.detector(img)
+        boxes = det.boxes
+        times.update({f"det_{k}": v for k, v in det.times.items()})
         t0 = time.perf_counter()
         order = reading_order(list(boxes))
         crops, kept, angles, skipped = [], [], [], 0
@@ -65,14 +45,13 @@ class TextSystem:
         cls_scores: list[float | None] = [None] * len(crops)
         if self.classifier is not None and crops:
             t0 = time.perf_counter()
-            crops, cls_results, _ = self.classifier(crops)
-            for j, (label, score) in enumerate(cls_results):
-                cls_scores[j] = score
-                if "180" in label and score > self.classifier.cls_thresh:
-                    angles[j] = (angles[j] + 180) % 360
+            cls = self.classifier(crops)
+            crops = cls.crops
+            cls_scores = [label.score for label in cls.labels]
+            angles = [(a + 180) % 360 if turned else a for a, turned in zip(angles, cls.rotated)]
             times["cls"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        texts, _ = self.recognizer(crops) if crops else ([], {})
+        texts = self.recognizer(crops).texts if crops else []
         times["rec"] = time.perf_counter() - t0
         lines = [OCRLine(points=np.asarray(b, dtype=float).round(1).tolist(), text=t, score=s, angle=a,
                          cls_score=c)

@@ -58,7 +58,8 @@ def test_predictor_handles_dynamic_width_and_matches_dygraph(exported):
     cfg, parts, out = exported
     recognizer = TextRecognizer(out, batch_num=3)
     images = [read_image(p) for p in list_images(IMGS)]
-    results, times = recognizer(images)
+    result = recognizer(images)
+    results, times = result.texts, result.times
     assert len(results) == 10 and set(times) == {"preprocess", "inference", "postprocess"}
     post = build_post_process(cfg["PostProcess"], cfg["Global"])
     from ppocr.data.imaug.rec_img_aug import resize_norm_img
@@ -87,7 +88,7 @@ def test_upstream_style_dir_needs_dict_flag(exported, tmp_path):
                                 rec_image_shape="3, 32, 64")
     ours = TextRecognizer(out)
     images = [read_image(p) for p in list_images(IMGS)[:4]]
-    assert recognizer(images)[0] == ours(images)[0]
+    assert recognizer(images).texts == ours(images).texts
 
 
 def test_model_dir_errors(tmp_path):
@@ -124,7 +125,7 @@ def test_predictor_is_thread_safe(exported):
     _, _, out = exported
     recognizer = TextRecognizer(out, batch_num=2)
     images = [read_image(p) for p in list_images(IMGS)]
-    sequential = [recognizer([img])[0][0] for img in images]
+    sequential = [recognizer([img]).texts[0] for img in images]
     with ThreadPoolExecutor(4) as pool:
-        concurrent = list(pool.map(lambda img: recognizer([img])[0][0], images * 3))
+        concurrent = list(pool.map(lambda img: recognizer([img]).texts[0], images * 3))
     assert concurrent == sequential * 3

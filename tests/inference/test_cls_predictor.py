@@ -1,6 +1,7 @@
 """TextClassifier: exported model equals dygraph, flips confident '180' crops, reads inference.yml."""
 
 import copy
+import json
 import os
 import shutil
 
@@ -62,8 +63,9 @@ def test_batched_predictions_equal_dygraph_softmax(exported, onednn):
     classifier = TextClassifier(out, batch_num=5, cls_thresh=2.0, enable_mkldnn=onednn)  # never flip
     batch = np.stack([resize_norm_img(c, SHAPE)[0] for c in crops])
     np.testing.assert_allclose(classifier.predictor.run(batch)[0], ref, atol=1e-5)
-    returned, results, times = classifier(crops)
-    assert set(times) == {"preprocess", "inference", "postprocess"}
+    result = classifier(crops)
+    returned, results = result.crops, result.labels
+    assert set(result.times) == {"preprocess", "inference", "postprocess"}
     assert [label for label, _ in results] == [["0", "180"][k] for k in ref.argmax(1)]
     np.testing.assert_allclose([score for _, score in results], ref.max(1), atol=1e-5)
     assert all(r is c for r, c in zip(returned, crops))
@@ -77,7 +79,8 @@ def test_confident_180_crops_are_rotated(exported):
     thresh = float(np.median(ref[upside_down, 1]))  # some '180' crops above it, some not
     classifier = TextClassifier(out, batch_num=4, cls_thresh=thresh)
     originals = [c.copy() for c in crops]
-    returned, results, _ = classifier(crops)
+    result = classifier(crops)
+    returned, results = result.crops, result.labels
     flipped = 0
     for orig, crop, (label, score), p in zip(originals, returned, results, ref):
         assert label == ["0", "180"][int(p.argmax())]
@@ -100,7 +103,8 @@ def test_label_list_in_inference_yml_decides_which_class_is_180(exported, tmp_pa
     yml.write_text(yaml.safe_dump(settings))
     ref = dygraph_probs(model, crops)
     originals = [c.copy() for c in crops]
-    returned, results, _ = TextClassifier(str(swapped), cls_thresh=0.0)(crops)
+    result = TextClassifier(str(swapped), cls_thresh=0.0)(crops)
+    returned, results = result.crops, result.labels
     assert [label for label, _ in results] == [["180", "0"][k] for k in ref.argmax(1)]
     for orig, crop, k in zip(originals, returned, ref.argmax(1)):
         expected = cv2.rotate(orig, cv2.ROTATE_180) if k == 0 else orig
@@ -109,7 +113,9 @@ def test_label_list_in_inference_yml_decides_which_class_is_180(exported, tmp_pa
 
 def test_empty_input_and_wrong_model_type(exported, tmp_path):
     _, out, _ = exported
-    assert TextClassifier(out)([]) == ([], [], {"preprocess": 0.0, "inference": 0.0, "postprocess": 0.0})
+    empty = TextClassifier(out)([])
+    assert (empty.crops, empty.labels, empty.rotated) == ([], [], [])
+    assert empty.times == {"preprocess": 0.0, "inference": 0.0, "postprocess": 0.0}
     wrong = tmp_path / "wrong"
     shutil.copytree(out, wrong)
     settings = yaml.safe_load((wrong / "inference.yml").read_text())
@@ -127,7 +133,7 @@ def test_upstream_style_dir_uses_flags_and_default_labels(exported, tmp_path):
         shutil.copy(os.path.join(out, name), upstream / name)
     classifier = TextClassifier(str(upstream), cls_image_shape="3,32,96")
     assert classifier.label_list == ["0", "180"] and classifier.image_shape == SHAPE
-    assert classifier(crops)[1] == TextClassifier(out)(crops)[1]
+    assert classifier(crops).labels == TextClassifier(out)(crops).labels
 
 
 def test_global_label_list_is_exported(tmp_path):
@@ -136,3 +142,23 @@ def test_global_label_list_is_exported(tmp_path):
     del cfg["PostProcess"]["label_list"]
     _, _, out = export_tiny("cls", str(tmp_path), config=cfg)
     assert TextClassifier(out).label_list == ["180", "0"]
+
+
+def test_predict_cls_cli_prints_and_writes_label_and_rounded_score(exported, tmp_path, capsys):
+    from ppocr.commands.predict_cls import main as predict_cls
+
+    model, out, crops = exported
+    images = tmp_path / "images"
+    images.mkdir()
+    for i, crop in enumerate(crops[:5]):
+        cv2.imwrite(str(images / f"{i:02d}.png"), crop)
+    out_json = tmp_path / "cls.json"
+    rows = predict_cls(["--image_dir", str(images), "--cls_model_dir", out, "--output", str(out_json)])
+    ref = dygraph_probs(model, crops[:5])
+    assert [os.path.basename(r["path"]) for r in rows] == [f"{i:02d}.png" for i in range(5)]
+    assert [r["label"] for r in rows] == [["0", "180"][k] for k in ref.argmax(1)]
+    assert [r["score"] for r in rows] == pytest.approx([round(float(p), 4) for p in ref.max(1)], abs=1e-4)
+    assert all(set(r) == {"path", "label", "score"} and r["score"] == round(r["score"], 4) for r in rows)
+    assert json.loads(out_json.read_text()) == {"results": rows, "unreadable": []}
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"{r['path']}\t{r['label']}\t{r['score']:.4f}" for r in rows]

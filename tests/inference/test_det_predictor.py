@@ -103,7 +103,8 @@ def test_settings_come_from_inference_yml(detector):
 
 
 def test_rectangles_give_hand_computed_boxes(detector):
-    boxes, times = detector(BASE)
+    result = detector(BASE)
+    boxes, times = result.boxes, result.times
     assert set(times) == {"preprocess", "inference", "postprocess"}
     assert boxes.shape == (2, 4, 2) and boxes.dtype == np.float32
     expected = np.stack([expected_box(*r) for r in RECTS])
@@ -128,14 +129,13 @@ def test_image_files_of_any_depth_and_channels_give_the_same_boxes(detector, tmp
     loaded = read_image(_write(tmp_path / f"{kind}.png", img))
     assert loaded.shape == BASE.shape and loaded.dtype == np.uint8
     np.testing.assert_array_equal(loaded, BASE)
-    boxes, _ = detector(loaded)
-    np.testing.assert_array_equal(boxes, detector(BASE)[0])
+    np.testing.assert_array_equal(detector(loaded).boxes, detector(BASE).boxes)
 
 
 def test_one_pixel_image_gives_no_box(detector, tmp_path):
     img = read_image(_write(tmp_path / "dot.png", np.full((1, 1), 255, np.uint8)))
     assert img.shape == (1, 1, 3)
-    boxes, _ = detector(img)
+    boxes = detector(img).boxes
     assert boxes.shape == (0, 4, 2)
 
 
@@ -147,7 +147,7 @@ def test_huge_image_is_rejected_with_its_name_and_size(tmp_path):
 
 
 def test_blank_image_gives_zero_boxes(detector):
-    boxes, _ = detector(np.zeros((96, 128, 3), np.uint8))
+    boxes = detector(np.zeros((96, 128, 3), np.uint8)).boxes
     assert boxes.shape == (0, 4, 2) and boxes.dtype == np.float32
 
 
@@ -159,7 +159,7 @@ def test_db_model_whose_map_holds_no_text_gives_zero_boxes(tmp_path):
 
     _, _, out = export_tiny("det", str(tmp_path), adjust=silence)
     det = TextDetector(out, limit_side_len=64)
-    boxes, _ = det(np.full((70, 90, 3), 255, np.uint8))
+    boxes = det(np.full((70, 90, 3), 255, np.uint8)).boxes
     maps = det.predictor.run(det.preprocess(np.full((70, 90, 3), 255, np.uint8))[0])[0]
     assert maps.max() < 1e-3
     assert boxes.shape == (0, 4, 2)
@@ -169,7 +169,7 @@ def test_db_model_whose_map_holds_no_text_gives_zero_boxes(tmp_path):
 def test_boxes_at_the_borders_are_clipped_inside_the_image(model_dir, limit_side_len):
     h, w = 128, 192
     img = scene(h, w, [(0, 0, 60, 24), (120, 100, w, h)])
-    boxes, _ = TextDetector(model_dir, limit_side_len=limit_side_len)(img)
+    boxes = TextDetector(model_dir, limit_side_len=limit_side_len)(img).boxes
     assert len(boxes) == 2
     assert boxes[..., 0].min() == 0 and boxes[..., 1].min() == 0
     assert boxes[..., 0].max() == w - 1 and boxes[..., 1].max() == h - 1
@@ -194,7 +194,7 @@ def test_enable_mkldnn_false_flag_calls_disable_mkldnn_and_gives_same_boxes(mode
     plain = build_detector(args)
     assert calls == ["disable"]
     assert plain.predictor.enable_mkldnn is False and plain.describe()["onednn"] is False
-    np.testing.assert_array_equal(plain(BASE)[0], detector(BASE)[0])
+    np.testing.assert_array_equal(plain(BASE).boxes, detector(BASE).boxes)
 
 
 def test_concurrent_calls_equal_sequential(detector):
@@ -204,10 +204,10 @@ def test_concurrent_calls_equal_sequential(detector):
         h, w = 96 + 32 * (i % 3), 128 + 32 * (i % 2)
         x0, y0 = int(rng.integers(4, 40)), int(rng.integers(4, 30))
         images.append(scene(h, w, [(x0, y0, x0 + int(rng.integers(30, 80)), y0 + int(rng.integers(12, 30)))]))
-    sequential = [detector(img)[0] for img in images]
+    sequential = [detector(img).boxes for img in images]
     assert all(len(b) == 1 for b in sequential)
     with ThreadPoolExecutor(4) as pool:
-        concurrent = list(pool.map(lambda img: detector(img)[0], images * 3))
+        concurrent = list(pool.map(lambda img: detector(img).boxes, images * 3))
     for got, want in zip(concurrent, sequential * 3):
         np.testing.assert_array_equal(got, want)
 
@@ -224,4 +224,30 @@ def test_upstream_style_dir_without_settings_uses_upstream_defaults_and_flags(mo
     assert defaults.settings["limit_side_len"] == 960 and defaults.settings["box_thresh"] == 0.6
     ours = TextDetector(model_dir)
     flagged = TextDetector(str(bare), limit_side_len=960, limit_type="max", unclip_ratio=UNCLIP)
-    np.testing.assert_allclose(sort_boxes(flagged(BASE)[0]), sort_boxes(ours(BASE)[0]), atol=1e-4)
+    np.testing.assert_allclose(sort_boxes(flagged(BASE).boxes), sort_boxes(ours(BASE).boxes), atol=1e-4)
+
+
+def test_predict_det_cli_writes_boxes_json_results_file_and_pictures(model_dir, detector, tmp_path):
+    import json
+
+    from ppocr.commands.predict_det import main as predict_det
+
+    images = tmp_path / "images"
+    images.mkdir()
+    _write(images / "a.png", BASE)
+    _write(images / "b.png", np.zeros((64, 96, 3), np.uint8))
+    out_dir, out_json = tmp_path / "vis", tmp_path / "det.json"
+    rows = predict_det(["--image_dir", str(images), "--det_model_dir", model_dir,
+                        "--draw_img_save_dir", str(out_dir), "--output", str(out_json)])
+    assert [os.path.basename(r["path"]) for r in rows] == ["a.png", "b.png"]
+    assert all(list(r) == ["path", "boxes", "ms"] for r in rows)
+    assert set(rows[0]["ms"]) == {"preprocess", "inference", "postprocess"}
+    got = sort_boxes(np.array(rows[0]["boxes"], dtype=np.float32))
+    np.testing.assert_array_equal(got, sort_boxes(detector(BASE).boxes))
+    np.testing.assert_allclose(got, np.stack([expected_box(*r) for r in RECTS]), atol=1.5)
+    assert rows[1]["boxes"] == []
+    assert json.loads(out_json.read_text()) == {"results": rows, "unreadable": []}
+    with open(out_dir / "det_results.txt", encoding="utf-8") as f:
+        saved = [line.rstrip("\n").split("\t") for line in f]
+    assert [(p, json.loads(b)) for p, b in saved] == [(r["path"], r["boxes"]) for r in rows]
+    assert cv2.imread(str(out_dir / "det_res_a.png")).shape == BASE.shape

@@ -13,6 +13,7 @@ from ppocr.inference.cls import TextClassifier
 from ppocr.inference.crop import crop_box, reading_order
 from ppocr.inference.det import TextDetector
 from ppocr.inference.rec import TextRecognizer
+from ppocr.inference.results import DetResult
 from ppocr.inference.system import TextSystem
 from tests.helpers.tiny_models import balance_cls, export_tiny, sharpen_rec, text_image
 
@@ -42,7 +43,7 @@ class StubDetector:
 
     def __call__(self, img: np.ndarray):
         self.calls += 1
-        return self.boxes.copy(), dict(NO_TIMES)
+        return DetResult(self.boxes.copy(), dict(NO_TIMES))
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +63,13 @@ def expected_lines(recognizer, classifier, boxes):
     angles = list(angles)
     scores = [None] * len(crops)
     if classifier is not None:
-        crops, cls_results, _ = classifier(list(crops))
-        for i, (label, score) in enumerate(cls_results):
+        cls = classifier(list(crops))
+        crops = cls.crops
+        for i, (label, score) in enumerate(cls.labels):
             scores[i] = score
             if label == "180" and score > classifier.cls_thresh:
                 angles[i] += 180
-    texts, _ = recognizer(list(crops))
+    texts = recognizer(list(crops)).texts
     return texts, angles, scores
 
 
