@@ -1,8 +1,7 @@
 """Recognize text line images with paddle.inference (see ``--help``)."""
 
-import sys
-
+from ppocr.commands.entry import run_cli
 from ppocr.commands.predict_rec import main
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_cli(main)

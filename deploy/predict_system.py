@@ -1,8 +1,7 @@
 """Thin wrapper: see ppocr/commands/predict_system.py (`--help`)."""
 
-import sys
-
+from ppocr.commands.entry import run_cli
 from ppocr.commands.predict_system import main
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_cli(main)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from ppocr.commands.entry import run_cli
+
 COMMANDS = {
     "demo": "ppocr.commands.demo",
     "train": "ppocr.commands.train",
@@ -21,15 +23,18 @@ COMMANDS = {
     "extract_submodel": "ppocr.commands.extract_submodel",
     "export_center": "ppocr.commands.export_center",
     "ablation": "ppocr.commands.ablation",
+    "convert_weights": "ppocr.commands.convert_weights",
 }
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Dispatch ``ppocr CMD ...``; typed errors print ``error: ...`` (``--debug`` keeps tracebacks)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
-        print(f"usage: ppocr {{{'|'.join(COMMANDS)}}} [options]   (ppocr CMD --help for each)")
+        print(f"usage: ppocr {{{'|'.join(COMMANDS)}}} [options] [--debug]   (ppocr CMD --help for each)")
         raise SystemExit(0 if argv and argv[0] in ("-h", "--help") else 2)
-    importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])
+    command = importlib.import_module(COMMANDS[argv[0]]).main
+    run_cli(command, argv[1:])
 
 
 if __name__ == "__main__":

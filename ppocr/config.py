@@ -36,23 +36,140 @@ KNOWN_GLOBAL_KEYS = frozenset(
 )
 
 
+# Limits on what a config file may ask the YAML loader to build. Real configs are small
+# (shipped and upstream ones: at most ~6 KB, ~500 nodes, 11 levels), so each limit is far above
+# them and far below what hurts: pure-Python YAML parses ~150 KB/s here, so 1 MiB is seconds,
+# not minutes; Python's recursion limit (1000) is hit by deep nesting in the composer and
+# again in deepcopy/safe_dump, so 64 levels leaves room for both; aliases are counted as
+# the nodes they expand to, since every later deepcopy/dump expands them: a 2 KB "billion
+# laughs" file claims ~10^9 nodes, while 10^6 still builds in about a second.
+MAX_CONFIG_BYTES = 1 << 20
+MAX_CONFIG_DEPTH = 64
+MAX_CONFIG_NODES = 1_000_000
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses nesting deeper than ``MAX_CONFIG_DEPTH`` while composing."""
+
+    def __init__(self, stream: str, source: str) -> None:
+        super().__init__(stream)
+        self.source = source
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_CONFIG_DEPTH:
+                mark = self.peek_event().start_mark
+                raise ConfigError(f"{self.source}: line {mark.line + 1}: nesting is deeper than "
+                                  f"{MAX_CONFIG_DEPTH} levels (the limit for configs)")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _check_expanded(node: yaml.Node, source: str) -> None:
+    """Refuse alias graphs that expand past the node/depth limits, or into a cycle.
+
+    Sizes are memoized per node, so this costs one visit per distinct node however
+    often aliases repeat it.
+    """
+    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded nodes, expanded depth)
+    active: set[int] = set()
+
+    def children(n: yaml.Node) -> list[yaml.Node]:
+        if isinstance(n, yaml.MappingNode):
+            return [item for pair in n.value for item in pair]
+        return list(n.value) if isinstance(n, yaml.SequenceNode) else []
+
+    def visit(n: yaml.Node, depth: int) -> tuple[int, int]:
+        key = id(n)
+        where = f"{source}: line {n.start_mark.line + 1}"
+        if key in sizes:
+            count, sub_depth = sizes[key]
+        elif key in active:
+            raise ConfigError(f"{where}: an alias refers to a node that contains it (recursive YAML)")
+        else:
+            active.add(key)
+            count, sub_depth = 1, 1
+            for child in children(n):
+                c, d = visit(child, depth + 1)
+                count, sub_depth = count + c, max(sub_depth, d + 1)
+                if count > MAX_CONFIG_NODES:
+                    break
+            active.discard(key)
+            sizes[key] = count, sub_depth
+        if count > MAX_CONFIG_NODES:
+            raise ConfigError(f"{where}: aliases expand to more than {MAX_CONFIG_NODES:,} values (the limit "
+                              "for configs; a YAML alias bomb?)")
+        if depth + sub_depth - 1 > MAX_CONFIG_DEPTH:
+            raise ConfigError(f"{where}: aliases nest values deeper than {MAX_CONFIG_DEPTH} levels (the "
+                              "limit for configs)")
+        return count, sub_depth
+
+    visit(node, 1)
+
+
+def safe_load_text(text: str, source: str) -> Any:
+    """``yaml.safe_load`` with limits on nesting and alias expansion (``None`` for empty text).
+
+    Raises:
+        ConfigError: naming ``source``: invalid YAML, a refused tag (``!!python/...``), or a
+            limit exceeded.
+    """
+    loader = None
+    try:
+        loader = _LimitedLoader(text, source)  # the reader already refuses control characters here
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expanded(node, source)
+        return loader.construct_document(node)
+    except yaml.constructor.ConstructorError as exc:
+        if "tag" in str(exc.problem):
+            raise ConfigError(
+                f"{source}: {_at(exc.problem_mark)}refused YAML tag ({exc.problem}). Configs are loaded "
+                "with yaml.safe_load; write plain values, not python objects.") from exc
+        raise ConfigError(f"{source}: {_at(exc.problem_mark)}cannot build a value: {exc.problem}") from exc
+    except yaml.MarkedYAMLError as exc:
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise ConfigError(f"{source}: {_at(exc.problem_mark)}not valid YAML: {problem}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from exc
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _at(mark: yaml.Mark | None) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+
+
+def read_config_text(path: str, limit: int = MAX_CONFIG_BYTES) -> str:
+    """The file's text, refusing more than ``limit`` bytes before anything is parsed."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)  # bounded even when the size lies (a pipe, /dev/zero)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
+    if len(raw) > limit:
+        raise ConfigError(f"{path}: config is {max(size, len(raw)):,} bytes, more than the {limit:,}-byte "
+                          "limit for configs")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+
+
 def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Load a YAML config with ``yaml.safe_load`` and check its sections.
+    """Load a YAML config safely (size, nesting and alias limits) and check its sections.
 
     ``configs/...`` names that do not exist under the working directory are looked up in
     the shipped configs (``ppocr.resources.config_path``), so tools run from anywhere.
     """
     path = config_path(path)
-    with open(path, encoding="utf-8") as f:
-        try:
-            cfg = yaml.safe_load(f)
-        except yaml.constructor.ConstructorError as exc:
-            raise ConfigError(
-                f"{path}: refused YAML tag ({exc.problem}) at {exc.problem_mark}. Configs are "
-                "loaded with yaml.safe_load; write plain values, not python objects."
-            ) from exc
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    cfg = safe_load_text(read_config_text(path), path)
     if not isinstance(cfg, dict):
         raise ConfigError(f"{path}: expected a mapping of sections ({', '.join(SECTIONS)})")
     check_sections(cfg, path)
@@ -79,10 +196,7 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     key, raw = item.split("=", 1)
     if not key.strip():
         raise ConfigError(f"override '{item}' has an empty key")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"override '{item}': value is not valid YAML: {exc}") from exc
+    value = safe_load_text(raw, f"override '{item}'") if raw.strip() else ""
     return key.strip().split("."), value
 
 

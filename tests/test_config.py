@@ -1,10 +1,12 @@
 """Config loading: safe YAML, sections, overrides, numbers like 1./255."""
 
 import logging
+import re
+import time
 
 import pytest
 
-from ppocr.config import apply_overrides, load_config, parse_number, parse_override
+from ppocr.config import MAX_CONFIG_BYTES, apply_overrides, load_config, parse_number, parse_override
 from ppocr.errors import ConfigError
 
 
@@ -83,3 +85,96 @@ def test_parse_number(text, value):
 def test_parse_number_rejects(bad):
     with pytest.raises(ConfigError, match="scale"):
         parse_number(bad, "NormalizeImage.scale")
+
+
+# ---------------------------------------------------------------- limits against config bombs
+def alias_bomb(levels: int = 9) -> str:
+    """The 'billion laughs' YAML: ``levels`` anchors, each a list of 9 aliases of the previous one."""
+    lines = ['  l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"  l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return "Global:\n" + "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_at_load(tmp_path):
+    path = write(tmp_path, alias_bomb())
+    assert path.stat().st_size < 2048  # expands to 9**9 ~ 387 million strings
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}: line 8: aliases expand to more than "
+                                          r"1,000,000 values"):
+        load_config(path)
+    assert time.perf_counter() - start < 5
+
+
+def test_small_aliases_and_merge_keys_still_load(tmp_path):
+    cfg = load_config(write(tmp_path, alias_bomb(levels=3) + "  max_text_length: &max_text_length 25\n"
+                            "  base: &base {a: 1, b: 2}\n  derived: {<<: *base, b: 3}\n"
+                            "PostProcess:\n  max_text_length: *max_text_length\n"))
+    assert len(cfg["Global"]["l2"]) == 9 and cfg["Global"]["l2"][8][0] == ["lol"] * 9
+    assert cfg["PostProcess"]["max_text_length"] == 25
+    assert cfg["Global"]["derived"] == {"a": 1, "b": 3}
+
+
+def test_recursive_alias_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="alias refers to a node that contains it"):
+        load_config(write(tmp_path, "Global:\n  x: &x [1, *x]\n"))
+
+
+def test_deep_nesting_is_refused_with_its_line(tmp_path):
+    deep = "Global:\n  a: " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(ConfigError, match=r"c\.yml: line 2: nesting is deeper than 64 levels"):
+        load_config(write(tmp_path, deep))
+    value = load_config(write(tmp_path, "Global:\n  a: " + "[" * 60 + "]" * 60 + "\n"))["Global"]["a"]
+    for _ in range(59):
+        assert len(value) == 1
+        value = value[0]
+    assert value == []
+
+
+def test_aliases_cannot_nest_past_the_depth_limit(tmp_path):
+    # each anchor is shallow, but every alias adds a level: 100 anchors nest 100 deep
+    lines = ["  a0: &a0 [1]"] + [f"  a{i}: &a{i} [*a{i - 1}]" for i in range(1, 100)]
+    with pytest.raises(ConfigError, match="aliases nest values deeper than 64 levels"):
+        load_config(write(tmp_path, "Global:\n" + "\n".join(lines) + "\n"))
+
+
+def test_oversized_file_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "big.yml"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("Global:\n")
+        f.write("  k: [" + "1, " * (MAX_CONFIG_BYTES // 3 + 10) + "1]\n")
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match=rf"big\.yml: config is [\d,]+ bytes, more than the "
+                                          rf"{MAX_CONFIG_BYTES:,}-byte limit"):
+        load_config(path)
+    assert time.perf_counter() - start < 1  # refused without parsing
+
+
+def test_binary_and_control_characters_are_config_errors(tmp_path):
+    path = tmp_path / "bin.yml"
+    path.write_bytes(b"Global:\n  x: \xff\xfe\n")
+    with pytest.raises(ConfigError, match=r"bin\.yml: not UTF-8 text"):
+        load_config(path)
+    with pytest.raises(ConfigError, match=r"c\.yml: not valid YAML: unacceptable character"):
+        load_config(write(tmp_path, "Global:\n  x: a\x00b\n"))
+
+
+def test_errors_are_one_line(tmp_path):
+    for text in ("Global: [unclosed\n", "Global:\n  x: !!python/object/apply:os.system ['echo hi']\n",
+                 "Global:\n  ? [a, b]\n  : 1\n"):
+        with pytest.raises(ConfigError) as info:
+            load_config(write(tmp_path, text))
+        assert "\n" not in str(info.value) and str(info.value).startswith(str(tmp_path / "c.yml"))
+    with pytest.raises(ConfigError, match=r"c\.yml: line 2, column 5: cannot build a value: found unhashable key"):
+        load_config(write(tmp_path, "Global:\n  ? [a, b]\n  : 1\n"))
+
+
+def test_override_values_get_the_same_limits():
+    bomb = "[" + ", ".join(["*a"] * 9) + "]"
+    with pytest.raises(ConfigError, match=r"override 'Global\.x=.*': line 1: nesting is deeper"):
+        parse_override("Global.x=" + "[" * 100 + "]" * 100)
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        parse_override("Global.x=" + bomb)  # undefined alias
+    levels = "&a [" + ", ".join(["1"] * 1000) + "]"
+    chain = "[" + ", ".join([f"{levels}"] + ["*a"] * 1000) + "]"
+    with pytest.raises(ConfigError, match="aliases expand to more than 1,000,000 values"):
+        parse_override("Global.x=" + chain)

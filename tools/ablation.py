@@ -1,8 +1,7 @@
 """Ablation of PP-OCRv2's tricks: ``python tools/ablation.py --task rec --steps 300``."""
 
-import sys
-
 from ppocr.commands.ablation import main
+from ppocr.commands.entry import run_cli
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_cli(main)

@@ -1,8 +1,7 @@
 """Per-stage OCR latency with oneDNN on and off (see ``--help``)."""
 
-import sys
-
 from ppocr.commands.benchmark import main
+from ppocr.commands.entry import run_cli
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_cli(main)

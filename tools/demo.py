@@ -1,8 +1,7 @@
 """The quick start: train, export and predict the synthetic recognition demo."""
 
-import sys
-
 from ppocr.commands.demo import main
+from ppocr.commands.entry import run_cli
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_cli(main)

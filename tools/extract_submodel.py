@@ -1,8 +1,7 @@
 """Save one sub-model of a distillation checkpoint as a plain model's weights (see ``--help``)."""
 
-import sys
-
+from ppocr.commands.entry import run_cli
 from ppocr.commands.extract_submodel import main
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_cli(main)

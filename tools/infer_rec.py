@@ -1,8 +1,7 @@
 """Dygraph recognition with trained weights (see ``--help``)."""
 
-import sys
-
+from ppocr.commands.entry import run_cli
 from ppocr.commands.infer_rec import main
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_cli(main)

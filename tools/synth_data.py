@@ -2,7 +2,8 @@
 
 import sys
 
+from ppocr.commands.entry import run_cli
 from ppocr.commands.synth_data import main
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_cli(main))

@@ -1,8 +1,7 @@
 """Train a model from a PaddleOCR-style config: ``python tools/train.py -c CFG -o Key=value``."""
 
-import sys
-
+from ppocr.commands.entry import run_cli
 from ppocr.commands.train import main
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_cli(main)

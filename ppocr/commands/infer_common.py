@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ppocr.data.imaug import build_transforms, inference_ops, transform
 from ppocr.engine.components import build_components
 from ppocr.engine.evaluator import load_weights_for_eval
-from ppocr.errors import ConfigError
+from ppocr.errors import ConfigError, DataError
+from ppocr.utils.logging import get_logger
 
 
 def load_infer_model(config: dict[str, Any]):
@@ -41,6 +43,23 @@ def build_infer_ops(config: dict[str, Any], keep_keys: list[str]) -> list:
 
 
 def preprocess_file(path: str, ops: list) -> Any:
-    """The file's bytes through ``ops`` (``None`` when an op rejects the image)."""
-    with open(path, "rb") as f:
-        return transform({"image": f.read(), "img_path": path}, ops)
+    """The file's bytes through ``ops`` (``None`` when an op rejects the image).
+
+    Raises:
+        DataError: ``path`` is a folder or cannot be read or decoded (the infer tools skip and
+            count such entries, as the predictors do).
+    """
+    if os.path.isdir(path):
+        raise DataError(f"{path}: is a directory, not an image")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the image: {exc.strerror or exc}") from exc
+    return transform({"image": raw, "img_path": path}, ops)
+
+
+def skip_row(path: str, reason: str) -> dict[str, str]:
+    """The result row of an input the infer tools skip, logged once."""
+    get_logger().warning("%s: %s; skipped", path, reason)
+    return {"path": path, "error": reason}

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from typing import Any
 
 import numpy as np
 import paddle
 
 from ppocr.commands.cli_args import config_parser, load_cli_config
-from ppocr.commands.infer_common import build_infer_ops, load_infer_model, preprocess_file
+from ppocr.commands.infer_common import build_infer_ops, load_infer_model, preprocess_file, skip_row
+from ppocr.errors import DataError
 from ppocr.inference.images import list_images, read_image
 from ppocr.postprocess import build_post_process
 from ppocr.utils.logging import get_logger
@@ -68,10 +68,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     rows = []
     with open(res_path, "w", encoding="utf-8") as fout:
         for path in list_images(global_cfg["infer_img"]):
-            data = preprocess_file(path, ops)
+            try:
+                data = preprocess_file(path, ops)
+            except DataError as exc:
+                rows.append(skip_row(path, str(exc).removeprefix(f"{path}: ")))
+                continue
             if data is None:
-                logger.warning("%s: preprocessing rejected the image; skipped", path)
-                rows.append({"path": path, "error": "preprocessing rejected the image"})
+                rows.append(skip_row(path, "preprocessing rejected the image"))
                 continue
             per_model = detect(model, post, data)
             src = read_image(path, max_pixels=2**62)  # DecodeImage above already applied the size guard
@@ -91,4 +94,6 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from ppocr.commands.entry import run_cli
+
+    run_cli(main)

@@ -11,7 +11,8 @@ import numpy as np
 import paddle
 
 from ppocr.commands.cli_args import config_parser, load_cli_config
-from ppocr.commands.infer_common import build_infer_ops, load_infer_model, preprocess_file
+from ppocr.commands.infer_common import build_infer_ops, load_infer_model, preprocess_file, skip_row
+from ppocr.errors import DataError
 from ppocr.inference.images import list_images
 from ppocr.postprocess import build_post_process
 
@@ -27,9 +28,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     post = build_post_process(config["PostProcess"], global_cfg)
     rows = []
     for path in list_images(global_cfg["infer_img"]):
-        data = preprocess_file(path, ops)
+        try:
+            data = preprocess_file(path, ops)
+        except DataError as exc:
+            rows.append(skip_row(path, str(exc).removeprefix(f"{path}: ")))
+            continue
         if data is None:
-            rows.append({"path": path, "error": "preprocessing rejected the image"})
+            rows.append(skip_row(path, "preprocessing rejected the image"))
             continue
         with paddle.no_grad():
             preds = model(paddle.to_tensor(np.expand_dims(data[0], 0)))

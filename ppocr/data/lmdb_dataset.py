@@ -54,9 +54,19 @@ def _env(path: str) -> lmdb.Environment:
     key = os.path.realpath(path)
     env = _ENVS.get(key)
     if env is None:
-        env = _ENVS[key] = lmdb.open(path, max_readers=32, readonly=True, lock=False, readahead=False,
-                                     meminit=False)
+        try:
+            env = lmdb.open(path, max_readers=32, readonly=True, lock=False, readahead=False, meminit=False)
+        except lmdb.Error as exc:
+            raise DataError(f"{path}: not a readable LMDB ({_lmdb_problem(exc, path)}); expected a data.mdb "
+                            "written by the lmdb library") from exc
+        _ENVS[key] = env
     return env
+
+
+def _lmdb_problem(exc: lmdb.Error, path: str) -> str:
+    """py-lmdb's message without the path it repeats (``"/x: MDB_INVALID: ..."``)."""
+    text = str(exc)
+    return text[len(path) + 2:] if text.startswith(f"{path}: ") else text
 
 
 @DATASETS.register()
@@ -103,18 +113,35 @@ class LMDBDataSet(OCRDataSet):
         self._setup(transforms, mode, seed, global_config, ext_op_transform_idx, data_dir, ratio_list,
                     self.lmdb_dirs, f"LMDBs ({', '.join(self.lmdb_dirs)})")
         for lmdb_idx, path in enumerate(self.lmdb_dirs):
-            with _env(path).begin(write=False) as txn:
-                self._add_source(self._load_lmdb(lmdb_idx, path, txn))
+            env = _env(path)
+            try:
+                with env.begin(write=False) as txn:
+                    self._add_source(self._load_lmdb(lmdb_idx, path, txn, env.stat()["entries"]))
+            except lmdb.Error as exc:
+                raise DataError(f"{path}: LMDB cannot be read ({_lmdb_problem(exc, path)})") from exc
         self._finish()
 
-    def _load_lmdb(self, lmdb_idx: int, path: str, txn: lmdb.Transaction) -> list[tuple[int, int]]:
+    def _load_lmdb(self, lmdb_idx: int, path: str, txn: lmdb.Transaction, entries: int) -> list[tuple[int, int]]:
+        """Records ``(lmdb_idx, i)`` that pass the checks; ``entries`` is the LMDB's key count.
+
+        A ``num-samples`` above ``entries`` is refused before any record is read: every
+        sample needs two keys, so such a claim means most records are missing, i.e. the
+        header is wrong (a claim of 3*10^9 over 2 records would otherwise be walked key by
+        key). Smaller gaps are counted as dropped samples, under one reason.
+        """
         raw = txn.get(b"num-samples")
+        if raw is None:
+            raise DataError(f"{path}: no 'num-samples' key (expected an LMDB in the PaddleOCR layout: "
+                            "num-samples, image-%09d, label-%09d)")
         try:
-            num = int(raw.decode("ascii")) if raw is not None else -1
+            num = int(bytes(raw).decode("ascii"))
         except (UnicodeDecodeError, ValueError):
             num = -1
         if num < 0:
-            raise DataError(f"{path}: 'num-samples' is missing or not a non-negative integer ({raw!r})")
+            raise DataError(f"{path}: 'num-samples' must be a non-negative integer, got {bytes(raw[:40])!r}")
+        if num > entries:
+            raise DataError(f"{path}: 'num-samples' claims {num:,} samples but the LMDB holds only {entries:,} "
+                            "keys (each sample needs an image- and a label- key); the LMDB header is wrong")
         records = []
         for i in range(1, num + 1):
             where = f"{path}:{i}"
@@ -127,18 +154,19 @@ class LMDBDataSet(OCRDataSet):
         return records
 
     def _check_record(self, txn: lmdb.Transaction, i: int) -> tuple[str | None, str]:
+        # Missing keys count under the one reason "missing key" (the key is the detail).
         raw_label = txn.get(b"label-%09d" % i)
         if raw_label is None:
-            return f"missing key label-{i:09d}", ""
+            return f"missing key: label-{i:09d}", ""
         try:
             label = raw_label.decode("utf-8")
         except UnicodeDecodeError:
             return "label is not UTF-8", ""
         if self.check_images == "none":
-            return (None if txn.get(b"image-%09d" % i) is not None else f"missing key image-{i:09d}"), label
+            return (None if txn.get(b"image-%09d" % i) is not None else f"missing key: image-{i:09d}"), label
         buf = txn.get(b"image-%09d" % i)
         if buf is None:
-            return f"missing key image-{i:09d}", label
+            return f"missing key: image-{i:09d}", label
         if self.check_images == "full":
             ok = len(buf) > 0 and cv2.imdecode(np.frombuffer(buf, np.uint8), cv2.IMREAD_COLOR) is not None
         else:
@@ -151,10 +179,13 @@ class LMDBDataSet(OCRDataSet):
 
     def _read(self, record: tuple[int, int]) -> dict[str, Any]:
         lmdb_idx, i = record
-        with _env(self.lmdb_dirs[lmdb_idx]).begin(write=False) as txn:
-            image = txn.get(b"image-%09d" % i)
-            raw_label = txn.get(b"label-%09d" % i)
         where = self._where(record)
+        try:
+            with _env(self.lmdb_dirs[lmdb_idx]).begin(write=False) as txn:
+                image = txn.get(b"image-%09d" % i)
+                raw_label = txn.get(b"label-%09d" % i)
+        except lmdb.Error as exc:
+            raise DataError(f"{where}: LMDB cannot be read ({exc})") from exc
         if image is None or raw_label is None:
             raise DataError(f"{where}: image or label key disappeared since load")
         return {"img_path": where, "label": raw_label.decode("utf-8"), "image": image}

@@ -7,9 +7,11 @@ dict). The ``.states`` file keeps upstream's keys (``epoch`` = last finished epo
 adds ours under ``"ppocr"``: the trainer's position, LR schedule, RNG states, config,
 versions and the size + sha256 of the weight files written with it.
 
-Saving is atomic per file (temp name in the same folder, fsync, ``os.replace``) and the
-``.states`` file is replaced last, so an interrupted save leaves either the old set or a
-set whose hashes no longer match — which loading reports instead of resuming from it.
+A save commits the files as one set (``checkpoint_set``: temp files, a ``prefix.saving``
+marker, the previous set kept as ``prefix.prev`` until ``.states`` lands), so a kill leaves
+either a whole set or one that loading refuses, naming the set to use instead. Every file
+is read without executing code (``ppocr.weights.safe_pickle``). ``Global.save_format:
+safetensors`` writes the model as ``prefix.safetensors``; loading finds either.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import copy
 import logging
 import os
 import pickle
-import random
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -27,15 +28,33 @@ import numpy as np
 import paddle
 
 import ppocr
+from ppocr.engine.checkpoint_set import (
+    SAVING_SUFFIX,
+    STATES_EXT,
+    check_committed,
+    commit_set,
+    remove_orphan_temps,
+)
+from ppocr.engine.plain_data import plain
+from ppocr.engine.rng_state import rng_state, set_rng_state
 from ppocr.errors import ConfigError, DataError
-from ppocr.weights.files import strip_ext, sync_and_digest, sync_dir, temp_path
+from ppocr.weights.files import sync_and_digest, temp_path
 from ppocr.weights.pretrained import first_names, match_state_dict, summarize
+from ppocr.weights.safe_pickle import safe_load_pickle
+from ppocr.weights.state_dict_io import (
+    NAME_TABLE,
+    SAFETENSORS_EXT,
+    find_weights_file,
+    read_state_dict,
+    save_safetensors,
+    strip_weights_ext,
+)
 
 logger = logging.getLogger("ppocr")
 
-EXTS = (".pdparams", ".pdopt", ".states")
+EXTS = (".pdparams", ".safetensors", ".pdopt", ".states")
 FORMAT = 1
-_NAME_TABLE = "StructuredToParameterName@@"
+WEIGHTS_FORMATS = {"pdparams": ".pdparams", "safetensors": SAFETENSORS_EXT}
 
 
 # ----------------------------------------------------------------------------- saving
@@ -45,25 +64,39 @@ def save_checkpoint(
     optimizer: paddle.optimizer.Optimizer,
     lr_scheduler: paddle.optimizer.lr.LRScheduler | None,
     state: Mapping[str, Any],
+    weights_format: str = "pdparams",
 ) -> None:
-    """Write ``prefix.pdparams``, ``prefix.pdopt`` and ``prefix.states`` atomically.
+    """Write ``prefix.pdparams`` (or ``.safetensors``), ``prefix.pdopt`` and ``prefix.states`` as one set.
+
+    The set commits atomically (``checkpoint_set``): a kill at any point leaves the previous
+    set loadable and the interrupted one refused, never a mix.
 
     Args:
         state: the trainer's position: ``epoch`` (the epoch to resume in, from 1),
             ``global_step``, optional ``step_in_epoch`` (iterations of ``epoch`` already
             done), ``best_metric`` (dict) and ``config``; other keys are kept as given.
             Values must be plain Python/numpy data.
+        weights_format: ``pdparams`` (upstream's pickle) or ``safetensors`` for the model file.
     """
+    if weights_format not in WEIGHTS_FORMATS:
+        raise ConfigError(f"Global.save_format must be one of {list(WEIGHTS_FORMATS)}, got {weights_format!r}")
     state = _check_state(state)
     prefix = os.fspath(prefix)
     folder = os.path.dirname(os.path.abspath(prefix))
     os.makedirs(folder, exist_ok=True)
+    remove_orphan_temps(prefix)
     temps: dict[str, str] = {}
     try:
         files: dict[str, dict[str, Any]] = {}
-        for ext, obj in ((".pdparams", model.state_dict()), (".pdopt", optimizer.state_dict())):
+        model_state = model.state_dict()
+        if weights_format == "safetensors":
+            model_state = {k: v.numpy() for k, v in model_state.items()}
+        for ext, obj in ((WEIGHTS_FORMATS[weights_format], model_state), (".pdopt", optimizer.state_dict())):
             temps[ext] = temp_path(prefix + ext)
-            paddle.save(obj, temps[ext])
+            if ext == SAFETENSORS_EXT:
+                save_safetensors(obj, temps[ext])
+            else:
+                paddle.save(obj, temps[ext])
             files[ext] = sync_and_digest(temps[ext])
         states = {
             "epoch": state["epoch"] - 1,  # upstream: the last finished epoch, resumes at +1
@@ -72,9 +105,9 @@ def save_checkpoint(
             "ppocr": {
                 "format": FORMAT,
                 "state": state,
-                "lr_scheduler": _plain(lr_scheduler.state_dict(), "lr_scheduler") if lr_scheduler else None,
+                "lr_scheduler": plain(lr_scheduler.state_dict(), "lr_scheduler") if lr_scheduler else None,
                 "lr_scheduler_class": type(lr_scheduler).__name__ if lr_scheduler else None,
-                "rng": _rng_state(),
+                "rng": rng_state(),
                 "versions": {"ppocr": ppocr.__version__, "paddle": paddle.__version__},
                 "files": files,
             },
@@ -84,9 +117,8 @@ def save_checkpoint(
             pickle.dump(states, f, protocol=2)
             f.flush()
             os.fsync(f.fileno())
-        for ext in EXTS:  # .states last: it vouches for the other two
-            os.replace(temps.pop(ext), prefix + ext)
-        sync_dir(folder)
+        commit_set(prefix, temps)
+        temps.clear()
     finally:
         for tmp in temps.values():
             if os.path.exists(tmp):
@@ -106,25 +138,7 @@ def _check_state(state: Mapping[str, Any]) -> dict[str, Any]:
     state.setdefault("config", None)
     if not isinstance(state["best_metric"], Mapping):
         raise ConfigError(f"checkpoint state['best_metric'] must be a dict, got {state['best_metric']!r}")
-    return _plain(state, "state")
-
-
-def _plain(obj: Any, where: str) -> Any:
-    """A deep copy made of builtins only, so ``.states`` loads without arbitrary classes."""
-    if obj is None or isinstance(obj, (bool, int, float, str, bytes)):
-        return obj
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, paddle.Tensor) and obj.size == 1:
-        return obj.item()
-    if isinstance(obj, Mapping):
-        return {k: _plain(v, f"{where}[{k!r}]") for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        items = [_plain(v, f"{where}[{i}]") for i, v in enumerate(obj)]
-        return items if isinstance(obj, list) else tuple(items)
-    raise ConfigError(f"checkpoint {where}: cannot store a {type(obj).__name__} (plain data only)")
+    return plain(state, "state")
 
 
 # ----------------------------------------------------------------------------- loading
@@ -146,19 +160,15 @@ def load_checkpoint(
         ``epoch`` (to resume in), ``step_in_epoch``, ``global_step``, ``best_metric``,
         ``config`` and any other key the trainer saved, plus ``source``.
     """
-    prefix = strip_ext(os.fspath(prefix))
-    params_path = prefix + ".pdparams"
-    if not os.path.isfile(params_path):
-        raise DataError(f"checkpoint not found: {params_path} (Global.checkpoints is a prefix such "
+    prefix = strip_weights_ext(os.fspath(prefix))
+    ours, raw = read_committed_states(prefix)
+    params_path = find_weights_file(prefix)
+    if params_path is None:
+        raise DataError(f"checkpoint not found: {prefix}.pdparams (Global.checkpoints is a prefix such "
                         f"as output/rec/latest)")
-    raw = _read_states(prefix + ".states") if os.path.isfile(prefix + ".states") else None
-    ours = raw["ppocr"] if isinstance(raw, dict) and isinstance(raw.get("ppocr"), dict) else None
-    if ours is not None:
-        _verify_files(prefix, ours.get("files") or {})
-
-    params = paddle.load(params_path, keep_name_table=True)
-    name_table = params.pop(_NAME_TABLE, None)
-    report, new_state = match_state_dict(model, params)
+    params = read_state_dict(params_path, "checkpoint weights")
+    name_table = params.pop(NAME_TABLE, None)
+    report, new_state = match_state_dict(model, params, params_path)
     if report["missing"] or report["unexpected"] or report["shape_mismatch"]:
         raise DataError(f"{params_path} does not fit this model: {summarize(report)}. A checkpoint resumes "
                         f"the same architecture; use Global.pretrained_model to start from other weights")
@@ -173,7 +183,7 @@ def load_checkpoint(
             else:
                 logger.warning("%s: LR schedule was %s, now %s; the schedule starts afresh",
                                prefix, ours.get("lr_scheduler_class"), type(lr_scheduler).__name__)
-        _set_rng_state(ours.get("rng") or {}, prefix)
+        set_rng_state(ours.get("rng") or {}, prefix)
         state = dict(ours["state"])
         state["source"] = "ppocr"
         return state
@@ -191,28 +201,14 @@ def load_checkpoint(
     }
 
 
-def _verify_files(prefix: str, files: Mapping[str, Any]) -> None:
-    for ext, info in files.items():
-        path = prefix + ext
-        if not os.path.isfile(path):
-            raise DataError(f"{path} is missing but {prefix}.states lists it; the checkpoint is incomplete")
-        size = os.path.getsize(path)
-        if size != info.get("size"):
-            raise DataError(f"{path} has {size} bytes but {prefix}.states recorded {info.get('size')}: "
-                            f"the file is half-written or was replaced; resume from another checkpoint")
-        digest = sync_and_digest(path)["sha256"]
-        if digest != info.get("sha256"):
-            raise DataError(f"{path}: sha256 differs from the one recorded in {prefix}.states: the file "
-                            f"is corrupt or was replaced; resume from another checkpoint")
-
-
 def _load_optimizer(prefix: str, optimizer: Any, name_table: Any, model: paddle.nn.Layer,
                     ours: dict[str, Any] | None) -> None:
     path = prefix + ".pdopt"
     if not os.path.isfile(path):
         logger.warning("%s not found: the optimizer starts afresh", path)
         return
-    opt_state = _rename_optimizer_state(paddle.load(path), name_table, model, optimizer)
+    opt_state = _rename_optimizer_state(read_state_dict(path, "optimizer state"), name_table, model,
+                                        optimizer)
     own_lr = getattr(optimizer, "_learning_rate", None)
     if isinstance(own_lr, paddle.optimizer.lr.LRScheduler):
         saved_class = ours.get("lr_scheduler_class") if ours else None
@@ -262,74 +258,17 @@ def _rename_optimizer_state(opt_state: dict[str, Any], name_table: Any, model: p
     return out
 
 
-_ALLOWED_GLOBALS = {
-    ("builtins", n) for n in ("dict", "list", "tuple", "set", "frozenset", "int", "float", "complex",
-                              "bool", "str", "bytes", "bytearray")
-} | {("collections", "OrderedDict"), ("_codecs", "encode"), ("numpy", "ndarray"), ("numpy", "dtype")} | {
-    (mod, n) for mod in ("numpy.core.multiarray", "numpy._core.multiarray") for n in ("_reconstruct", "scalar")
-}
+def read_committed_states(prefix: str) -> tuple[dict[str, Any] | None, Any]:
+    """``(ours, raw)`` of the set at ``prefix`` after refusing an interrupted or corrupt set.
 
-
-class _StatesUnpickler(pickle.Unpickler):
-    """Loads ``.states`` holding plain data and numpy values, refusing any other class."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED_GLOBALS:
-            raise pickle.UnpicklingError(f"refused to load {module}.{name}")
-        return super().find_class(module, name)
-
-
-def _read_states(path: str) -> Any:
-    try:
-        with open(path, "rb") as f:
-            return _StatesUnpickler(f, encoding="latin1").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
-        raise DataError(f"{path} is not a readable checkpoint states file: {exc}") from exc
-
-
-# ----------------------------------------------------------------------------- RNG
-def _rng_state() -> dict[str, Any]:
-    kind = paddle.device.get_device().split(":")[0]
-    np_state = np.random.get_state()
-    return {
-        "python": _plain(random.getstate(), "rng.python"),
-        "numpy": [np_state[0], np_state[1].tolist(), *(_plain(v, "rng.numpy") for v in np_state[2:])],
-        "paddle_cpu": [s.__getstate__() for s in paddle.get_rng_state("cpu")],
-        "paddle_device": kind,
-        "paddle_device_states": (
-            None if kind == "cpu" else [s.__getstate__() for s in paddle.get_rng_state(kind)]),
-    }
-
-
-def _generator_states(raw: list) -> list:
-    states = []
-    for item in raw:
-        state = paddle.base.core.GeneratorState.__new__(paddle.base.core.GeneratorState)
-        state.__setstate__(tuple(item))
-        states.append(state)
-    return states
-
-
-def _set_rng_state(rng: Mapping[str, Any], where: str) -> None:
-    if not rng:
-        return
-    version, internal, gauss = rng["python"]
-    random.setstate((version, tuple(internal), gauss))
-    name, keys, *rest = rng["numpy"]
-    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), *rest))
-    paddle.set_rng_state(_generator_states(rng["paddle_cpu"]), "cpu")
-    kind = paddle.device.get_device().split(":")[0]
-    saved = rng.get("paddle_device_states")
-    if kind == "cpu" or saved is None:
-        if kind != rng.get("paddle_device", "cpu"):
-            logger.warning("%s: saved on %s, resumed on %s; device RNG not restored",
-                           where, rng.get("paddle_device"), kind)
-        return
-    if kind != rng.get("paddle_device") or len(saved) != len(paddle.get_rng_state(kind)):
-        logger.warning("%s: device RNG saved for %d %s device(s) does not fit this machine; not restored",
-                       where, len(saved), rng.get("paddle_device"))
-        return
-    paddle.set_rng_state(_generator_states(saved), kind)
+    ``raw`` is the unpickled ``.states`` (``None`` without one); ``ours`` its ``"ppocr"`` part
+    (``None`` for upstream's). Our files are checked against the recorded hashes.
+    """
+    path = prefix + STATES_EXT
+    raw = safe_load_pickle(path, "checkpoint states file") if os.path.isfile(path) else None
+    ours = raw["ppocr"] if isinstance(raw, dict) and isinstance(raw.get("ppocr"), dict) else None
+    check_committed(prefix, ours)
+    return ours, raw
 
 
 # ----------------------------------------------------------------------------- pruning
@@ -343,7 +282,7 @@ def prune_checkpoints(save_dir: str, prefix: str = "iter_epoch_", keep: int = 3)
     """
     if keep <= 0 or not os.path.isdir(save_dir):
         return []
-    pattern = re.compile(re.escape(prefix) + r"(\d+)(" + "|".join(re.escape(e) for e in EXTS) + r")$")
+    pattern = re.compile(re.escape(prefix) + r"(\d+)(" + "|".join(re.escape(e) for e in (*EXTS, SAVING_SUFFIX)) + r")$")
     sets: dict[int, list[str]] = {}
     for name in os.listdir(save_dir):
         match = pattern.fullmatch(name)

@@ -58,10 +58,23 @@ def format_eval(result: dict[str, Any]) -> str:
 
 
 def load_weights_for_eval(config: dict[str, Any], model) -> str:
-    """Load ``Global.checkpoints`` (or ``Global.pretrained_model``) into ``model``; return the path."""
+    """Load ``Global.checkpoints`` (or ``Global.pretrained_model``) into ``model``; return the path.
+
+    Eval, export and the infer tools score or ship the model as loaded, so a file that leaves
+    model tensors unset is refused (naming how many and which) unless
+    ``Global.allow_partial_load: true``; a checkpoint of ours is checked against the hashes
+    its ``.states`` recorded, and an interrupted save is refused, as resume does.
+    """
+    from ppocr.engine.checkpoint import read_committed_states
+    from ppocr.weights.state_dict_io import strip_weights_ext
+
     g = config["Global"]
     path = g.get("checkpoints") or g.get("pretrained_model")
     if not path:
         raise ConfigError("set Global.checkpoints (or Global.pretrained_model) to the weights to use")
-    load_pretrained_weights(model, path)
+    if not isinstance(path, str):
+        raise ConfigError(f"Global.checkpoints / Global.pretrained_model must be a path, got {path!r}")
+    read_committed_states(strip_weights_ext(path))
+    load_pretrained_weights(model, path, allow_shape_mismatch=bool(g.get("allow_shape_mismatch", False)),
+                            require_complete=not bool(g.get("allow_partial_load", False)))
     return path

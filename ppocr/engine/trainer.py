@@ -15,12 +15,11 @@ import paddle.distributed as dist
 from ppocr.config import dump_config
 from ppocr.engine.checkpoint import load_checkpoint, prune_checkpoints, save_checkpoint
 from ppocr.engine.evaluator import evaluate, format_eval
+from ppocr.engine.global_settings import check_global_settings, parse_eval_step  # noqa: F401 (re-export)
 from ppocr.engine.meters import SmoothedValues, format_eta
 from ppocr.errors import ConfigError
 from ppocr.utils.logging import get_logger
 from ppocr.weights.pretrained import load_pretrained_weights
-
-DEFAULT_MAX_NONFINITE = 5
 
 
 def set_seed(seed: int) -> None:
@@ -42,15 +41,6 @@ def select_device(global_cfg: dict[str, Any]) -> str:
     return device
 
 
-def parse_eval_step(value: Any) -> tuple[int, int]:
-    """``eval_batch_step``: ``[start, interval]`` as upstream, or a bare interval."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return 0, value
-    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
-        return int(value[0]), int(value[1])
-    raise ConfigError(f"Global.eval_batch_step must be an int or [start, interval], got {value!r}")
-
-
 class Trainer:
     """Builds every component from a config and trains with checkpoints and eval.
 
@@ -65,22 +55,24 @@ class Trainer:
         self.config = config
         self.global_cfg = config.get("Global") or {}
         g = self.global_cfg
+        settings = check_global_settings(g)  # bad values fail here, not after an epoch
         self.world_size = dist.get_world_size()
         self.rank = dist.get_rank()
         self.distributed = self.world_size > 1
         self.device = select_device(g)
         if self.distributed:
             dist.init_parallel_env()
-        self.seed = int(g.get("seed", 1024))
+        self.seed = settings.seed
         set_seed(self.seed)
-        self.save_dir = g.get("save_model_dir", "./output")
+        self.save_dir = settings.save_model_dir
         self.logger = get_logger(os.path.join(self.save_dir, "train.log") if self.rank == 0 else None)
-        self.epoch_num = int(g.get("epoch_num", 1))
-        self.print_step = int(g.get("print_batch_step", 10))
-        self.eval_start, self.eval_interval = parse_eval_step(g.get("eval_batch_step", [0, 0]))
-        self.save_epoch_step = int(g.get("save_epoch_step", 1))
-        self.max_keep = int(g.get("max_keep_checkpoints", 3))
-        self.max_nonfinite = int(g.get("max_nonfinite_steps", DEFAULT_MAX_NONFINITE))
+        self.epoch_num = settings.epoch_num
+        self.print_step = settings.print_batch_step
+        self.eval_start, self.eval_interval = settings.eval_start, settings.eval_interval
+        self.save_epoch_step = settings.save_epoch_step
+        self.max_keep = settings.max_keep_checkpoints
+        self.max_nonfinite = settings.max_nonfinite_steps
+        self.log_smooth_window = settings.log_smooth_window
 
         parts = build_components(config, mode="train", seed=self.seed, distributed=self.distributed)
         self.model = parts.model
@@ -123,7 +115,8 @@ class Trainer:
             return
         state = {**self.state, **state_updates, "config": self.config}
         save_checkpoint(os.path.join(self.save_dir, name), self.model, self.optimizer,
-                        self.lr_scheduler, state)
+                        self.lr_scheduler, state,
+                        weights_format=str(self.config["Global"].get("save_format") or "pdparams"))
 
     # ------------------------------------------------------------------ evaluation
     def _maybe_eval(self) -> None:
@@ -152,7 +145,7 @@ class Trainer:
     def train(self, stop_after_steps: int | None = None) -> dict[str, Any]:
         """Train to ``epoch_num``; ``stop_after_steps`` stops early with a checkpoint (time boxing)."""
         total_steps = self.epoch_num * self.steps_per_epoch
-        meters = SmoothedValues(int(self.global_cfg.get("log_smooth_window", 20)))
+        meters = SmoothedValues(self.log_smooth_window)
         self.model.train()
         nonfinite_in_a_row, steps_this_run = 0, 0
         run_start = time.time()

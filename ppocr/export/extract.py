@@ -13,11 +13,16 @@ import difflib
 import os
 from typing import Any
 
-import paddle
-
 from ppocr.errors import ConfigError, DataError
 from ppocr.utils.logging import get_logger
-from ppocr.weights.files import strip_ext, sync_and_digest, sync_dir, temp_path
+from ppocr.weights.state_dict_io import (
+    NAME_TABLE,
+    WEIGHT_EXTS,
+    find_weights_file,
+    read_state_dict,
+    strip_weights_ext,
+    write_state_dict,
+)
 
 __all__ = ["extract_submodel", "sub_model_names"]
 
@@ -54,14 +59,17 @@ def extract_submodel(checkpoint_prefix: str, name: str, out_prefix: str) -> dict
         ConfigError: ``name`` is not a sub-model of the checkpoint (the message lists
             those it has), or ``out_prefix`` is the checkpoint itself.
     """
-    src = strip_ext(os.fspath(checkpoint_prefix)) + ".pdparams"
-    dst = strip_ext(os.fspath(out_prefix)) + ".pdparams"
-    if not os.path.isfile(src):
-        raise DataError(f"checkpoint not found: {src} (give a prefix such as output/det_cml/best_accuracy)")
+    src = find_weights_file(checkpoint_prefix)
+    if src is None:
+        raise DataError(f"checkpoint not found: {strip_weights_ext(os.fspath(checkpoint_prefix))}.pdparams "
+                        "(give a prefix such as output/det_cml/best_accuracy)")
+    out = os.fspath(out_prefix)
+    dst = out if out.endswith(WEIGHT_EXTS) else out + ".pdparams"
     if os.path.abspath(src) == os.path.abspath(dst):
         raise ConfigError(f"extract_submodel: the output {dst} would overwrite the checkpoint it reads")
-    params = paddle.load(src)
-    if not isinstance(params, dict) or not params:
+    params = read_state_dict(src, "checkpoint weights")
+    params.pop(NAME_TABLE, None)
+    if not params:
         raise DataError(f"{src} holds no state_dict (got {type(params).__name__})")
     names = sub_model_names(params)
     if not names or set(names) <= set(_BASE_MODEL_LAYERS):
@@ -73,20 +81,6 @@ def extract_submodel(checkpoint_prefix: str, name: str, out_prefix: str) -> dict
         raise ConfigError(f"{src} has no sub-model '{name}'; it has: {', '.join(names)}{hint}")
     prefix = name + "."
     weights = {key[len(prefix):]: value for key, value in params.items() if key.startswith(prefix)}
-    _save_atomic(weights, dst)
+    write_state_dict(weights, dst)
     get_logger().info("extracted %s (%d tensors) from %s to %s", name, len(weights), src, dst)
     return {"path": dst, "name": name, "tensors": len(weights), "sub_models": names}
-
-
-def _save_atomic(state: dict[str, Any], path: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = temp_path(path)
-    try:
-        paddle.save(state, tmp)
-        sync_and_digest(tmp)  # fsync before the rename
-        os.replace(tmp, path)
-        sync_dir(folder)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

@@ -7,6 +7,7 @@ import os
 import cv2
 import numpy as np
 
+from ppocr.data.imaug.operators import image_size_from_header
 from ppocr.errors import DataError
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
@@ -26,8 +27,23 @@ def list_images(image_dir: str) -> list[str]:
 
 
 def read_image(path: str, max_pixels: int = 64_000_000) -> np.ndarray:
-    """BGR uint8 HxWx3 from any 8/16-bit gray/BGR/BGRA file; DataError names the file otherwise."""
-    data = np.fromfile(path, dtype=np.uint8)
+    """BGR uint8 HxWx3 from any 8/16-bit gray/BGR/BGRA file; DataError names the file otherwise.
+
+    The size is read from the header (PIL, no pixel decode) and refused above
+    ``max_pixels`` before OpenCV allocates the image; formats PIL cannot parse are
+    checked after decoding. Folders and unreadable files are DataErrors too, so callers
+    skip and count them like undecodable images.
+    """
+    if os.path.isdir(path):
+        raise DataError(f"{path}: is a directory, not an image")
+    size = image_size_from_header(path)
+    if size is not None and size[0] * size[1] > max_pixels:
+        raise DataError(f"{path}: {size[0]}x{size[1]} exceeds max_pixels={max_pixels} (read from the header; "
+                        "not decoded)")
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read image file ({exc.strerror or exc})") from exc
     img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if img is None:
         raise DataError(f"{path}: cannot decode image")

@@ -5,23 +5,27 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import yaml
-
+from ppocr.config import read_config_text, safe_load_text
 from ppocr.data.imaug import find_op
 from ppocr.errors import ConfigError
 
 
 def read_inference_yml(model_dir: str) -> dict[str, Any] | None:
-    """Our exporter's ``inference.yml`` (None for a model exported by upstream PaddleOCR)."""
+    """Our exporter's ``inference.yml`` (None for a model exported by upstream PaddleOCR).
+
+    Read with the config loader's limits (size, nesting, aliases): a model dir may come
+    from anyone.
+
+    Raises:
+        ConfigError: ``model_dir`` is not a directory, or the file is not valid settings.
+    """
+    if not os.path.isdir(model_dir):
+        raise ConfigError(f"model dir not found: {model_dir}")
     path = os.path.join(model_dir, "inference.yml")
     if not os.path.isfile(path):
         return None
-    with open(path, encoding="utf-8") as f:
-        try:
-            settings = yaml.safe_load(f) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(settings, dict) or "Global" not in settings:
+    settings = safe_load_text(read_config_text(path), path) or {}
+    if not isinstance(settings, dict) or not isinstance(settings.get("Global"), dict):
         raise ConfigError(f"{path}: expected sections Global/PreProcess/PostProcess")
     return settings
 

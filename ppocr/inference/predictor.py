@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 import numpy as np
@@ -24,8 +25,54 @@ def find_model_files(model_dir: str, prefix: str = "inference") -> tuple[str, st
         if os.path.isfile(graph):
             if not os.path.isfile(params):
                 raise ConfigError(f"{model_dir}: has {os.path.basename(graph)} but no {prefix}.pdiparams")
+            if ext == ".pdmodel":
+                check_program_desc(graph)
             return graph, params
     raise ConfigError(f"{model_dir}: no {prefix}.json or {prefix}.pdmodel (export with tools/export_model.py)")
+
+
+REEXPORT = "re-export it with tools/export_model.py"
+# Substrings of paddle.inference's load errors, and which file each one is about.
+_PARAMS_ERRORS = ("tensor desc", "Deserialize to tensor", "Cannot read tensor", "tensor data")
+_GRAPH_ERRORS = ("json.exception", "program_desc", "Invalid model file")
+_MISMATCH_ERRORS = ("load_combine", "partial data")
+_SOURCE_LINE = re.compile(r"\s*\(at /paddle/[^)]*\)")
+
+
+def check_program_desc(path: str) -> None:
+    """Refuse a Paddle 2 ``.pdmodel`` that is not a protobuf ``ProgramDesc`` with operators.
+
+    Paddle's C++ loader crashes the process (SIGSEGV) on some such bytes instead of
+    raising, so the file is parsed here first (the Python protobuf that Paddle ships).
+    """
+    try:
+        from google.protobuf.message import DecodeError
+        from paddle.base.proto.framework_pb2 import ProgramDesc
+    except ImportError:  # a Paddle without the Python protos: leave the check to Paddle
+        return
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        program = ProgramDesc.FromString(data)
+    except DecodeError as exc:
+        raise ConfigError(f"{path}: not a Paddle inference model (the {len(data):,}-byte program does not "
+                          f"parse: truncated or corrupt); {REEXPORT}") from exc
+    if not program.blocks or not program.blocks[0].ops:
+        raise ConfigError(f"{path}: not a Paddle inference model (the program has no operators); {REEXPORT}")
+
+
+def load_error(exc: BaseException, model_dir: str, model_file: str, params_file: str) -> ConfigError:
+    """A one-line ConfigError naming the file ``paddle.inference`` could not load."""
+    text = str(exc).strip()
+    first = _SOURCE_LINE.sub("", (text.splitlines() or [type(exc).__name__])[0])[:200]
+    if any(k in text for k in _MISMATCH_ERRORS):
+        return ConfigError(f"{params_file}: weights do not match {os.path.basename(model_file)} ({first}); "
+                           f"{REEXPORT}")
+    if any(k in text for k in _PARAMS_ERRORS):
+        return ConfigError(f"{params_file}: not the weights of a Paddle inference model ({first}); {REEXPORT}")
+    if any(k in text for k in _GRAPH_ERRORS):
+        return ConfigError(f"{model_file}: not a Paddle inference model ({first}); {REEXPORT}")
+    return ConfigError(f"{model_dir}: paddle.inference cannot load the model ({first})")
 
 
 class Predictor:
@@ -50,6 +97,12 @@ class Predictor:
         self._predictor = self._create(self.enable_mkldnn)
 
     def _create(self, mkldnn: bool):
+        try:
+            return pdi.create_predictor(self._config(mkldnn))
+        except (RuntimeError, ValueError, IndexError, OSError, MemoryError) as exc:
+            raise load_error(exc, self.model_dir, self.model_file, self.params_file) from exc
+
+    def _config(self, mkldnn: bool) -> pdi.Config:
         config = pdi.Config(self.model_file, self.params_file)
         if self.use_gpu:
             config.enable_use_gpu(256, 0)
@@ -64,7 +117,7 @@ class Predictor:
         config.disable_glog_info()
         config.switch_use_feed_fetch_ops(False)
         config.switch_ir_optim(True)
-        return pdi.create_predictor(config)
+        return config
 
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
         with self._lock:

@@ -11,7 +11,7 @@ import numpy as np
 import paddle
 
 from ppocr.errors import ConfigError, DataError
-from ppocr.weights.files import strip_ext
+from ppocr.weights.state_dict_io import NAME_TABLE, find_weights_file, read_state_dict, strip_weights_ext
 
 logger = logging.getLogger("ppocr")
 
@@ -19,12 +19,15 @@ SHOW = 5  # names shown in summaries and errors
 
 
 def load_pretrained_weights(
-    model: paddle.nn.Layer, path: str, allow_shape_mismatch: bool = False
+    model: paddle.nn.Layer, path: str, allow_shape_mismatch: bool = False, require_complete: bool = False
 ) -> dict[str, list]:
-    """Load matching tensors from ``path`` (with or without ``.pdparams``) into ``model``.
+    """Load matching tensors from ``path`` into ``model``.
 
+    ``path`` is a file (``.pdparams`` or ``.safetensors``) or a prefix naming one. The
+    file is read without executing anything in it (``state_dict_io.read_state_dict``).
     Tensors the model lacks are skipped, model tensors the file lacks keep their
-    initialisation, and dtypes are cast to the model's (fp16 weights load into fp32).
+    initialisation (unless ``require_complete``), and dtypes are cast to the model's
+    (fp16 weights load into fp32).
 
     Returns:
         ``{loaded, missing, unexpected, shape_mismatch}``; ``shape_mismatch`` holds
@@ -32,14 +35,18 @@ def load_pretrained_weights(
 
     Raises:
         ConfigError: shapes differ (unless ``allow_shape_mismatch``, then those tensors
-            are skipped), or no tensor matches at all.
-        DataError: the file does not exist.
+            are skipped), no tensor matches at all, or ``require_complete`` and some model
+            tensors are not in the file (eval/export of a partly random model).
+        DataError: the file does not exist or cannot be read safely.
     """
-    path = strip_ext(os.fspath(path)) + ".pdparams"
-    if not os.path.isfile(path):
-        raise DataError(f"pretrained weights not found: {path}")
-    params = paddle.load(path)
-    report, new_state = match_state_dict(model, params)
+    found = find_weights_file(path)
+    if found is None:
+        raise DataError(f"pretrained weights not found: {strip_weights_ext(os.fspath(path))}.pdparams "
+                        "(or .safetensors)")
+    path = found
+    params = read_state_dict(path, "weights file")
+    params.pop(NAME_TABLE, None)
+    report, new_state = match_state_dict(model, params, path)
     if report["shape_mismatch"] and not allow_shape_mismatch:
         shown = "; ".join(f"{k}: file {list(a)} vs model {list(b)}" for k, a, b in report["shape_mismatch"])
         raise ConfigError(f"{path}: {len(report['shape_mismatch'])} tensor(s) differ in shape from the "
@@ -48,12 +55,19 @@ def load_pretrained_weights(
     if not report["loaded"] and report["missing"]:
         raise ConfigError(f"{path}: no tensor matches the model (file keys: {first_names(list(params))}; "
                           f"model keys: {first_names(report['missing'] + report['shape_mismatch'])})")
+    unset = report["missing"] + [k for k, _, _ in report["shape_mismatch"]]
+    if require_complete and unset:
+        total = len(report["loaded"]) + len(unset)
+        raise ConfigError(f"{path}: {len(unset)} of the model's {total} tensors are not in the file "
+                          f"({first_names(unset)}): the model would run partly on random weights. Use "
+                          "weights of this architecture, or set Global.allow_partial_load: true")
     model.set_state_dict(new_state)
     logger.info("pretrained %s: %s", path, summarize(report))
     return report
 
 
-def match_state_dict(model: paddle.nn.Layer, params: Mapping[str, Any]) -> tuple[dict[str, list], dict[str, Any]]:
+def match_state_dict(model: paddle.nn.Layer, params: Mapping[str, Any],
+                     source: str = "weights file") -> tuple[dict[str, list], dict[str, Any]]:
     """Which checkpoint tensors fit the model, cast to the model's dtypes."""
     model_state = model.state_dict()
     report: dict[str, list] = {"loaded": [], "missing": [], "unexpected": [], "shape_mismatch": []}
@@ -63,6 +77,8 @@ def match_state_dict(model: paddle.nn.Layer, params: Mapping[str, Any]) -> tuple
             report["missing"].append(key)
             continue
         value = params[key]
+        if not isinstance(value, (paddle.Tensor, np.ndarray, np.generic)):
+            raise DataError(f"{source}: {key!r} holds a {type(value).__name__}, expected a tensor")
         if not isinstance(value, paddle.Tensor):
             value = paddle.to_tensor(np.asarray(value))
         if list(value.shape) != list(target.shape):

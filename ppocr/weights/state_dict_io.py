@@ -112,7 +112,7 @@ def write_state_dict(state: Mapping[str, Any], path: str | os.PathLike[str]) -> 
     tmp = temp_path(path)
     try:
         if is_safetensors(path):
-            _write_safetensors(state, tmp)
+            save_safetensors(state, tmp)
         else:
             import paddle
 
@@ -126,7 +126,8 @@ def write_state_dict(state: Mapping[str, Any], path: str | os.PathLike[str]) -> 
             os.remove(tmp)
 
 
-def _write_safetensors(state: Mapping[str, Any], path: str) -> None:
+def save_safetensors(state: Mapping[str, Any], path: str) -> None:
+    """Write tensors (and the name table, as metadata) to ``path`` in safetensors format (not atomic)."""
     from safetensors.numpy import save_file
 
     tensors: dict[str, np.ndarray] = {}

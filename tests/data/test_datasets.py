@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -291,3 +292,78 @@ def test_augmentation_stays_deterministic_while_another_loader_thread_draws(word
     finally:
         stop.set()
         thread.join()
+
+
+# ---------------------------------------------------------------- LMDBs that lie or are not LMDBs
+def make_lmdb(path: Path, records: dict[int, tuple[bytes | None, bytes | None]], num_samples: bytes | None) -> str:
+    """An LMDB at ``path`` holding ``{i: (image, label)}`` (None: key absent) and ``num-samples``."""
+    import lmdb
+
+    path.mkdir(parents=True)
+    env = lmdb.open(str(path), map_size=1 << 22)
+    with env.begin(write=True) as txn:
+        if num_samples is not None:
+            txn.put(b"num-samples", num_samples)
+        for i, (image, label) in records.items():
+            if image is not None:
+                txn.put(b"image-%09d" % i, image)
+            if label is not None:
+                txn.put(b"label-%09d" % i, label)
+    env.close()
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def png_bytes() -> bytes:
+    import cv2
+
+    return cv2.imencode(".png", np.full((8, 16, 3), 200, np.uint8))[1].tobytes()
+
+
+def test_lmdb_absurd_num_samples_is_refused_at_once(tmp_path, png_bytes):
+    import resource
+    import time
+
+    path = make_lmdb(tmp_path / "liar", {1: (png_bytes, b"a"), 2: (png_bytes, b"b")}, b"3000000000")
+    rss, start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter()
+    with pytest.raises(DataError) as info:
+        LMDBDataSet(data_dir=path, transforms=RAW)
+    assert str(info.value) == (f"{path}: 'num-samples' claims 3,000,000,000 samples but the LMDB holds only 5 keys "
+                               "(each sample needs an image- and a label- key); the LMDB header is wrong")
+    assert time.perf_counter() - start < 5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss < 50_000  # KiB
+
+
+def test_lmdb_missing_keys_count_under_one_reason(tmp_path, png_bytes):
+    records = {1: (png_bytes, b"a"), 2: (None, b"b"), 4: (png_bytes, b"d"), 5: (png_bytes, None)}
+    path = make_lmdb(tmp_path / "gaps", records, b"6")  # 7 keys: records 3 and 6 are absent
+    for check in ("header", "none"):
+        ds = LMDBDataSet(data_dir=path, transforms=RAW, check_images=check)
+        assert (ds.report.total, ds.report.valid) == (6, 2)
+        assert ds.report.problems == {"missing key": 4}
+        assert ds.report.examples["problems"]["missing key"] == [
+            f"{path}:2 (missing key: image-000000002)", f"{path}:3 (missing key: label-000000003)",
+            f"{path}:5 (missing key: label-000000005)"]
+
+
+@pytest.mark.parametrize("raw,expected", [
+    (b"two", "'num-samples' must be a non-negative integer, got b'two'"),
+    (b"-1", "'num-samples' must be a non-negative integer, got b'-1'"),
+    (b"\xff\xfe", "'num-samples' must be a non-negative integer, got b'\\xff\\xfe'"),
+    (None, "no 'num-samples' key (expected an LMDB in the PaddleOCR layout"),
+])
+def test_lmdb_bad_num_samples(tmp_path, png_bytes, raw, expected):
+    path = make_lmdb(tmp_path / "bad", {1: (png_bytes, b"a")}, raw)
+    with pytest.raises(DataError) as info:
+        LMDBDataSet(data_dir=path, transforms=RAW)
+    assert str(info.value).startswith(f"{path}: {expected}")
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00" * 100, bytes(range(256)) * 400])
+def test_lmdb_garbage_data_mdb_is_a_data_error(tmp_path, content):
+    folder = tmp_path / "junk"
+    folder.mkdir()
+    (folder / "data.mdb").write_bytes(content)
+    with pytest.raises(DataError, match=rf"^{re.escape(str(folder))}: not a readable LMDB \(.+\); expected a "
+                                        "data.mdb written by the lmdb library$"):
+        LMDBDataSet(data_dir=str(folder), transforms=RAW)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -25,17 +26,23 @@ def _where(data: dict[str, Any]) -> str:
     return str(data.get("img_path", "<image bytes>"))
 
 
-def image_size_from_header(buf: bytes) -> tuple[int, int] | None:
+_PIL_LIMIT_LOCK = threading.Lock()  # guards the save/restore of PIL's global pixel limit
+
+
+def image_size_from_header(buf: bytes | str) -> tuple[int, int] | None:
     """``(width, height)`` read from the header only (no pixel decode), or None if unknown.
 
-    Used to refuse huge images before ``cv2.imdecode`` allocates them.
+    ``buf`` is the encoded bytes or a file path (then only the header is read from disk).
+    Used to refuse huge images before ``cv2.imdecode`` allocates them; PIL's own bomb
+    limit is lifted meanwhile, since the caller applies its limit to the size returned.
     """
+    source = io.BytesIO(buf) if isinstance(buf, (bytes, bytearray)) else buf
     try:
-        with warnings.catch_warnings():
+        with _PIL_LIMIT_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
             try:
-                with Image.open(io.BytesIO(buf)) as im:
+                with Image.open(source) as im:
                     return im.size
             finally:
                 Image.MAX_IMAGE_PIXELS = saved
