@@ -27,6 +27,10 @@ setup(
                   "ppocr.bundled_configs": ["*.yml", "*/*.yml", "*/*/*.yml"]},
     include_package_data=True,
     install_requires=requirements,
-    extras_require={"dev": ["pytest>=8", "ruff>=0.5"]},
+    extras_require={
+        # ONNX models: reading them for import (onnx) and running/verifying them (onnxruntime)
+        "onnx": ["onnx>=1.16", "onnxruntime>=1.18"],
+        "dev": ["pytest>=8", "ruff>=0.5", "onnx>=1.16", "onnxruntime>=1.18"],
+    },
     entry_points={"console_scripts": ["ppocr=ppocr.cli:main"]},
 )
