@@ -15,7 +15,7 @@ import cv2
 import lmdb
 import numpy as np
 
-from ppocr.data.imaug.operators import image_size_from_header
+from ppocr.data.imaug.operators import image_size_from_header, too_big_to_decode
 from ppocr.data.simple_dataset import CHECK_IMAGES, OCRDataSet
 from ppocr.errors import ConfigError, DataError
 from ppocr.registry import DATASETS
@@ -167,7 +167,7 @@ class LMDBDataSet(OCRDataSet):
         buf = txn.get(b"image-%09d" % i)
         if buf is None:
             return f"missing key: image-{i:09d}", label
-        if self.check_images == "full":
+        if self.check_images == "full" and not too_big_to_decode(buf):
             ok = len(buf) > 0 and cv2.imdecode(np.frombuffer(buf, np.uint8), cv2.IMREAD_COLOR) is not None
         else:
             ok = image_size_from_header(buf) is not None

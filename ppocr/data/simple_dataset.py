@@ -24,6 +24,7 @@ from PIL import Image
 
 from ppocr.data.data_report import DataReport
 from ppocr.data.imaug import build_transforms, transform
+from ppocr.data.imaug.operators import too_big_to_decode
 from ppocr.errors import ConfigError, DataError
 from ppocr.registry import DATASETS
 
@@ -228,6 +229,8 @@ def _image_problem(path: str, check: str) -> str | None:
         return None
     try:
         if check == "full":
+            if too_big_to_decode(path):
+                return None  # never decoded here; DecodeImage.max_pixels decides at load of the sample
             with open(path, "rb") as f:
                 buf = np.frombuffer(f.read(), dtype=np.uint8)
             return None if buf.size and cv2.imdecode(buf, cv2.IMREAD_COLOR) is not None else "unreadable image"

@@ -367,3 +367,17 @@ def test_lmdb_garbage_data_mdb_is_a_data_error(tmp_path, content):
     with pytest.raises(DataError, match=rf"^{re.escape(str(folder))}: not a readable LMDB \(.+\); expected a "
                                         "data.mdb written by the lmdb library$"):
         LMDBDataSet(data_dir=str(folder), transforms=RAW)
+
+
+def test_check_images_full_does_not_decode_a_huge_image(tmp_path, words, monkeypatch):
+    """A valid 12000x12000 PNG is left to DecodeImage's limit at sample time, not decoded at load."""
+    from ppocr.data import simple_dataset
+    from tests.helpers.images import png_bytes
+
+    (tmp_path / "big.png").write_bytes(png_bytes(12000, 12000, full=True))
+    lf = write(tmp_path / "l.txt", [f"{tmp_path / 'big.png'}\tx", "imgs/1223731.jpg\tGRAND"])
+    decoded = []
+    real = simple_dataset.cv2.imdecode
+    monkeypatch.setattr(simple_dataset.cv2, "imdecode", lambda buf, flag: decoded.append(buf.size) or real(buf, flag))
+    assert simple(words, lf, check_images="full").report.valid == 2
+    assert len(decoded) == 1  # only the small real word was decoded

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -18,21 +16,8 @@ from ppocr.inference.cli import read_all
 from ppocr.inference.images import list_images, read_image
 from ppocr.inference.predictor import Predictor, check_program_desc
 from ppocr.utils.logging import get_logger
+from tests.helpers.images import png_bytes
 from tests.helpers.tiny_models import export_tiny
-
-
-def png_bytes(width: int, height: int, full: bool = False) -> bytes:
-    """A gray 8-bit PNG claiming ``width`` x ``height``; ``full`` writes all (zero) rows, else a truncated IDAT."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    if full:
-        comp, rows = zlib.compressobj(1), b"\0" * ((width + 1) * 1000)
-        idat = b"".join([comp.compress(rows) for _ in range(height // 1000)] + [comp.flush()])
-    else:
-        idat = zlib.compress(b"\0" * 64)
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 def test_huge_png_is_refused_from_its_header(tmp_path):

@@ -16,7 +16,7 @@ from ppocr.config import parse_number
 from ppocr.errors import ConfigError, DataError
 from ppocr.registry import TRANSFORMS
 
-__all__ = ["DecodeImage", "NormalizeImage", "ToCHWImage", "KeepKeys", "image_size_from_header"]
+__all__ = ["DecodeImage", "NormalizeImage", "ToCHWImage", "KeepKeys", "image_size_from_header", "too_big_to_decode"]
 
 IMG_MODES = ("RGB", "BGR", "GRAY")
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -48,6 +48,13 @@ def image_size_from_header(buf: bytes | str) -> tuple[int, int] | None:
                 Image.MAX_IMAGE_PIXELS = saved
     except Exception:  # noqa: BLE001 - an unknown header only means "let cv2 decide"
         return None
+
+
+def too_big_to_decode(source: bytes | str, max_pixels: int = DEFAULT_MAX_PIXELS) -> bool:
+    """Whether the header claims more than ``max_pixels``: a load-time ``check_images: full`` must
+    not decode such a file (``DecodeImage`` refuses it, with its own limit, when the sample is read)."""
+    size = image_size_from_header(source)
+    return size is not None and size[0] * size[1] > max_pixels
 
 
 @TRANSFORMS.register()
