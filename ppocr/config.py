@@ -28,10 +28,11 @@ KNOWN_GLOBAL_KEYS = frozenset(
     save_epoch_step eval_batch_step cal_metric_during_train pretrained_model checkpoints
     save_inference_dir use_visualdl use_wandb infer_img infer_mode character_dict_path
     character_type max_text_length use_space_char save_res_path distributed seed
-    d2s_train_image_shape use_amp amp_level amp_custom_black_list amp_custom_white_list
+    d2s_train_image_shape use_amp amp_level amp_dtype amp_custom_black_list amp_custom_white_list
     scale_loss use_dynamic_loss_scaling num_workers drop_last uniform_output_enabled
     max_keep_checkpoints max_nonfinite_steps allow_shape_mismatch log_file device
     image_shape save_epoch_count infer_visual_type save_visual synth_data debug label_list
+    save_format allow_partial_load
     """.split()
 )
 
