@@ -21,9 +21,17 @@ from ppocr.inference.cli import (
     str2bool,
 )
 from ppocr.inference.images import list_images
+from ppocr.inference.results import OCRResult
 from ppocr.inference.system import TextSystem
 from ppocr.utils.logging import get_logger
 from ppocr.utils.visual import draw_ocr, save_image
+
+
+def system_results_line(path: str, result: OCRResult) -> str:
+    """One line of ``system_results.txt`` in upstream's format: ``path<TAB>[{"transcription", "points",
+    "score"}]`` (``tools/end2end`` and ``eval_e2e`` read it; ``--output`` JSON keeps ``text``)."""
+    items = [{"transcription": ln.text, "points": ln.points, "score": round(ln.score, 4)} for ln in result.lines]
+    return f"{path}\t{json.dumps(items, ensure_ascii=False)}\n"
 
 
 def build_system(args) -> TextSystem:
@@ -47,11 +55,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
     system = build_system(args)
     loaded, failed = read_all(list_images(args.image_dir), logger)
     os.makedirs(args.draw_img_save_dir, exist_ok=True)
-    rows = []
+    rows, results_lines = [], []
     for path, img in loaded:
         result = system(img)
         row = {"path": path, **result.to_dict()}
         rows.append(row)
+        results_lines.append(system_results_line(path, result))
         for line in result.lines:
             print(f"{path}\t{line.text}\t{line.score:.4f}")
         if args.save_visual:
@@ -61,8 +70,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
             save_image(os.path.join(args.draw_img_save_dir, f"{stem}_ocr{ext or '.jpg'}"), picture)
         logger.info("%s: %d lines, %s ms", path, len(result.lines), row["ms"])
     with open(os.path.join(args.draw_img_save_dir, "system_results.txt"), "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(f"{row['path']}\t{json.dumps(row['lines'], ensure_ascii=False)}\n")
+        f.writelines(results_lines)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             json.dump({"results": rows, "unreadable": failed}, f, ensure_ascii=False, indent=2)

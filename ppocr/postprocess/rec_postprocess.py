@@ -37,7 +37,9 @@ class CTCLabelDecode:
     Args:
         character_dict_path: dictionary file, one character per line; ``None`` means
             upstream's default ``0-9a-z``.
-        use_space_char: append a space character to the dictionary.
+        use_space_char: append ``' '`` to the file's characters, even when the file has a
+            space line (en_dict: classes 95 and 96 both decode to ``' '``); ignored
+            without a file, as upstream (see ``CharacterDict``).
     """
 
     global_keys = ("character_dict_path", "use_space_char")

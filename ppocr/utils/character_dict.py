@@ -32,8 +32,15 @@ def resolve_dict_path(path: str) -> str:
 class CharacterDict:
     """Characters of a PaddleOCR dictionary file (one per line), plus an optional space.
 
-    Without a file, upstream's default applies: digits + lowercase letters, and text is
-    lowercased before encoding.
+    Upstream's layout, quirks included, because official models' heads are sized by it:
+
+    - every line is a character, duplicates too: a duplicate adds a class (the head is
+      ``len(characters) + 1`` wide) and ``encode`` uses its LAST index;
+    - ``use_space_char`` appends ``' '`` even when the file has a space line already
+      (``en_dict.txt`` line 95): en models have blank + 95 + space = 97 classes and
+      encode ``' '`` as the appended one; decoding gives ``' '`` for both;
+    - without a file, digits + lowercase letters, text lowercased before encoding, and
+      ``use_space_char`` is ignored (upstream only appends the space to a file's list).
     """
 
     def __init__(self, dict_path: str | None = None, use_space_char: bool = False) -> None:
@@ -46,16 +53,17 @@ class CharacterDict:
             self.dict_path = resolve_dict_path(dict_path)
             chars = _read_dict(self.dict_path)
             self.lower = False
-        if self.use_space_char and " " not in chars:
-            chars.append(" ")
+            if self.use_space_char:
+                chars.append(" ")
         self.characters: list[str] = chars
-        self.index: dict[str, int] = {}
-        for i, ch in enumerate(chars):
-            self.index.setdefault(ch, i)
+        self.index: dict[str, int] = _last_index(chars)
 
     @classmethod
     def from_characters(cls, characters: list[str]) -> CharacterDict:
-        """A dict from an explicit character list (as stored in an exported inference.yml)."""
+        """A dict from an explicit character list (as stored in an exported inference.yml).
+
+        The list is taken as is (any space already in it; duplicates kept, last index wins).
+        """
         if not characters or not all(isinstance(c, str) and c for c in characters):
             raise DataError("character list must be non-empty strings")
         obj = cls.__new__(cls)
@@ -63,9 +71,7 @@ class CharacterDict:
         obj.use_space_char = " " in characters
         obj.lower = False
         obj.characters = list(characters)
-        obj.index = {}
-        for i, ch in enumerate(obj.characters):
-            obj.index.setdefault(ch, i)
+        obj.index = _last_index(obj.characters)
         return obj
 
     def __len__(self) -> int:
@@ -83,7 +89,7 @@ class CharacterDict:
         return list(seen)
 
     def encode(self, text: str) -> list[int]:
-        """0-based indices into ``characters``; unknown characters are dropped."""
+        """0-based indices into ``characters`` (a duplicate's last one); unknown characters are dropped."""
         return [self.index[ch] for ch in self.normalize(text) if ch in self.index]
 
     def digest(self) -> str:
@@ -92,15 +98,25 @@ class CharacterDict:
 
     @property
     def ctc_num_classes(self) -> int:
-        """CTC head width: blank + characters (space included when enabled)."""
+        """CTC head width: blank + characters (duplicates and the appended space included)."""
         return len(self.characters) + 1
+
+
+def _last_index(chars: list[str]) -> dict[str, int]:
+    """``char -> index``, the later of duplicates winning (upstream builds its dict that way)."""
+    return {ch: i for i, ch in enumerate(chars)}
 
 
 @lru_cache(maxsize=16)
 def _read_dict_cached(path: str, mtime: float) -> tuple[str, ...]:
+    # Upstream splits on "\n" only and strips "\r"/"\n" from the ends of each line; str.splitlines
+    # would also split on \x0b, \x0c, \x1c-\x1e, \x85, \u2028 and \u2029 and shift every class after one.
     with open(path, "rb") as f:
-        lines = f.read().decode("utf-8").splitlines()
-    return tuple(line.rstrip("\r\n") for line in lines)
+        text = f.read().decode("utf-8")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last line
+    return tuple(line.strip("\r\n") for line in lines)
 
 
 def _read_dict(path: str) -> list[str]:

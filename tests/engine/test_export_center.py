@@ -136,11 +136,11 @@ def test_cli_writes_centers_tied_to_dict_and_feat_dim(model, tmp_path):
     assert centers.shape == (37, 96)
     assert int(np.isfinite(centers).all(1).sum()) == result["classes_with_center"]
     with pytest.raises(ConfigError, match="digest"):
-        load_centers(out, 37, 96, dict_digest=CharacterDict(use_space_char=True).digest())
+        load_centers(out, 37, 96, dict_digest=CharacterDict("en_dict.txt").digest())
     with pytest.raises(ConfigError, match="feat_dim"):
         load_centers(out, 37, 48, dict_digest=DIGEST)
     with pytest.raises(ConfigError, match="digest"):  # the loss checks the dictionary the config trains with
-        CenterLoss(num_classes=37, feat_dim=96, center_file_path=str(out), use_space_char=True)
+        CenterLoss(num_classes=37, feat_dim=96, center_file_path=str(out), character_dict_path="en_dict.txt")
 
 
 def test_cli_needs_the_sub_model_of_a_distillation_config(tmp_path):

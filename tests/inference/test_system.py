@@ -172,7 +172,9 @@ def test_predict_system_cli_writes_results_json_and_pictures(models, tmp_path, c
     assert all(len(r["lines"]) > 0 for r in rows)
     with open(out_dir / "system_results.txt", encoding="utf-8") as f:
         saved = [line.rstrip("\n").split("\t") for line in f]
-    assert [(p, json.loads(lines)) for p, lines in saved] == [(r["path"], r["lines"]) for r in rows]
+    assert [(p, json.loads(lines)) for p, lines in saved] == [  # upstream's keys, so its tools read it
+        (r["path"], [{"transcription": ln["text"], "points": ln["points"], "score": ln["score"]} for ln in r["lines"]])
+        for r in rows]
     report = json.loads(out_json.read_text())
     assert report["results"] == rows and len(report["unreadable"]) == 1
     assert "broken.png" in report["unreadable"][0]

@@ -106,7 +106,7 @@ def test_digest_comes_from_global_dict(tmp_path):
     cfg = {"name": "CenterLoss", "num_classes": 3, "feat_dim": 2, "center_file_path": path}
     build_loss(cfg, global_cfg={"use_space_char": False})  # default dict: digest matches
     with pytest.raises(ConfigError, match="digest"):
-        build_loss(cfg, global_cfg={"use_space_char": True})
+        build_loss(cfg, global_cfg={"character_dict_path": "en_dict.txt"})
 
 
 def test_forward_checks_head_shapes():

@@ -149,7 +149,7 @@ def test_global_dict_reaches_center_loss(tmp_path):
         {"CenterLoss": {"weight": 1.0, "num_classes": 5, "feat_dim": 4, "center_file_path": str(path)}}]}
     build_loss(cfg, global_cfg={"use_space_char": False, "epoch_num": 3})
     with pytest.raises(ConfigError, match=r"loss_config_list\[0\].*digest"):
-        build_loss(cfg, global_cfg={"use_space_char": True})
+        build_loss(cfg, global_cfg={"character_dict_path": "en_dict.txt"})
 
 
 @pytest.mark.parametrize(

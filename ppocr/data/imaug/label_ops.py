@@ -30,7 +30,9 @@ class CTCLabelEncode:
         max_text_length: label length of the padded target; longer texts are rejected.
         character_dict_path: dictionary file (one character per line); None means
             upstream's default digits + lowercase letters (text is lowercased).
-        use_space_char: append ' ' to the dictionary.
+        use_space_char: append ' ' to the file's characters, even when the file has a
+            space line; ' ' then encodes as the appended (last) class, as upstream (en_dict:
+            96 of 97). Ignored without a file, as upstream (see ``CharacterDict``).
 
     Keys: required ``label`` (str); modified ``label`` (int64 ``[max_text_length]``);
     added ``length`` (int64 scalar), ``label_ace`` (int64 ``[num_classes]``: count of
