@@ -1,0 +1,89 @@
+"""What an import did, as one typed object; ``OUT.json`` is its ``to_dict()``."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ppocr.export.importing.checks import OutputCheck
+from ppocr.export.importing.mapping import TensorMap
+from ppocr.weights.files import sync_and_digest, temp_path
+
+
+@dataclass
+class SourceFile:
+    path: str
+    sha256: str
+    size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "sha256": self.sha256, "size": self.size}
+
+
+@dataclass
+class ImportReport:
+    """The result of ``import_model``.
+
+    Attributes:
+        source: the ``.onnx`` file or Paddle inference dir given.
+        source_format: ``onnx``, ``paddle`` (inference.pdmodel) or ``paddle-pir`` (inference.json).
+        source_files: each file read, with its sha256.
+        config: the config's path (when known) and ``sub_model`` the distillation sub-model filled.
+        weights: the ``.pdparams`` written, with ``weights_sha256``.
+        keys_total: state_dict keys of the (sub-)model; ``keys_mapped`` those filled from the source.
+        mapping: each source tensor and the key(s) it went to.
+        initialised: keys set to a value the source implies but does not store (zero biases,
+            the identity BN of an undone conv+BN fusion).
+        not_in_source: keys of layers our model does not run in eval mode, hence absent from any
+            inference export (DB's threshold branch); they keep their initialisation.
+        fused: conv+BN fusions undone.
+        checks: the output comparisons, ``atol`` their tolerance.
+    """
+
+    source: str
+    source_format: str
+    source_files: list[SourceFile]
+    config: str | None
+    sub_model: str | None
+    model_type: str
+    weights: str
+    weights_sha256: str
+    keys_total: int
+    keys_mapped: int
+    mapping: list[TensorMap] = field(default_factory=list)
+    initialised: list[str] = field(default_factory=list)
+    not_in_source: list[str] = field(default_factory=list)
+    fused: list[str] = field(default_factory=list)
+    checks: list[OutputCheck] = field(default_factory=list)
+    atol: float = 1e-4
+
+    @property
+    def max_abs_diff(self) -> float:
+        return max((c.max_abs_diff for c in self.checks), default=0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "source_format": self.source_format,
+            "source_files": [f.to_dict() for f in self.source_files],
+            "config": self.config, "sub_model": self.sub_model, "model_type": self.model_type,
+            "weights": self.weights, "weights_sha256": self.weights_sha256,
+            "keys_total": self.keys_total, "keys_mapped": self.keys_mapped,
+            "initialised": self.initialised, "not_in_source": self.not_in_source, "fused": self.fused,
+            "atol": self.atol, "max_abs_diff": self.max_abs_diff,
+            "checks": [c.to_dict() for c in self.checks],
+            "mapping": [m.to_dict() for m in self.mapping],
+        }
+
+    def write_json(self, path: str) -> None:
+        """Write ``to_dict()`` to ``path`` atomically (temp file, fsync, rename)."""
+        tmp = temp_path(path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(self.to_dict(), f, indent=1, ensure_ascii=False)
+            sync_and_digest(tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
