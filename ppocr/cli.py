@@ -11,6 +11,7 @@ COMMANDS = {
     "demo": "ppocr.commands.demo",
     "train": "ppocr.commands.train",
     "eval": "ppocr.commands.eval",
+    "eval_e2e": "ppocr.commands.eval_e2e",
     "export": "ppocr.commands.export_model",
     "infer_rec": "ppocr.commands.infer_rec",
     "infer_det": "ppocr.commands.infer_det",
@@ -24,6 +25,9 @@ COMMANDS = {
     "export_center": "ppocr.commands.export_center",
     "ablation": "ppocr.commands.ablation",
     "convert_weights": "ppocr.commands.convert_weights",
+    "import_model": "ppocr.commands.import_model",
+    "models": "ppocr.commands.models",
+    "ocr": "ppocr.commands.ocr",
 }
 
 

@@ -22,6 +22,9 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--enable_mkldnn", type=str2bool, default=True,
                         help="oneDNN on CPU (false calls disable_mkldnn(), which Paddle 3.3 needs)")
     parser.add_argument("--cpu_threads", type=int, default=None)
+    parser.add_argument("--use_onnx", type=str2bool, default=False,
+                        help="run the .onnx file of each model dir on onnxruntime (pip install ppocr[onnx]); "
+                             "a dir holding only an .onnx file, or a --*_model_dir naming one, uses it anyway")
     parser.add_argument("--output", default=None, help="write results as JSON to this file")
     return parser
 
@@ -62,14 +65,14 @@ def build_detector(args: argparse.Namespace):
     return TextDetector(args.det_model_dir, args.det_limit_side_len, args.det_limit_type, args.det_db_thresh,
                         args.det_db_box_thresh, args.det_db_unclip_ratio, args.use_dilation,
                         args.det_db_score_mode, args.det_box_type, args.enable_mkldnn, args.cpu_threads,
-                        args.use_gpu)
+                        args.use_gpu, args.use_onnx)
 
 
 def build_classifier(args: argparse.Namespace):
     from ppocr.inference.cls import TextClassifier
 
     return TextClassifier(args.cls_model_dir, args.cls_image_shape, args.label_list, args.cls_batch_num,
-                          args.cls_thresh, args.enable_mkldnn, args.cpu_threads, args.use_gpu)
+                          args.cls_thresh, args.enable_mkldnn, args.cpu_threads, args.use_gpu, args.use_onnx)
 
 
 def build_recognizer(args: argparse.Namespace):
@@ -77,7 +80,7 @@ def build_recognizer(args: argparse.Namespace):
 
     return TextRecognizer(args.rec_model_dir, args.rec_char_dict_path, args.rec_image_shape,
                           args.use_space_char, args.rec_batch_num, args.enable_mkldnn, args.cpu_threads,
-                          args.use_gpu)
+                          args.use_gpu, args.use_onnx)
 
 
 def read_all(paths: list[str], logger) -> tuple[list[tuple[str, object]], list[str]]:

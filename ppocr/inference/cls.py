@@ -10,7 +10,7 @@ import numpy as np
 from ppocr.data.imaug.rec_img_aug import resize_norm_img
 from ppocr.errors import ConfigError
 from ppocr.inference.model_settings import parse_shape, read_inference_yml
-from ppocr.inference.predictor import Predictor
+from ppocr.inference.predictor import create_predictor, settings_dir
 from ppocr.inference.results import ClsLabel, ClsResult
 
 UPSTREAM_CLS_SHAPE = "3, 48, 192"
@@ -21,8 +21,9 @@ class TextClassifier:
 
     def __init__(self, model_dir: str, cls_image_shape: str | list[int] | None = None,
                  label_list: list[str] | None = None, batch_num: int = 6, cls_thresh: float = 0.9,
-                 enable_mkldnn: bool = True, cpu_threads: int | None = None, use_gpu: bool = False) -> None:
-        settings = read_inference_yml(model_dir)
+                 enable_mkldnn: bool = True, cpu_threads: int | None = None, use_gpu: bool = False,
+                 use_onnx: bool = False) -> None:
+        settings = read_inference_yml(settings_dir(model_dir))
         if settings is not None and settings["Global"].get("model_type") != "cls":
             raise ConfigError(f"{model_dir} holds a {settings['Global'].get('model_type')} model, not cls")
         g = (settings or {}).get("Global") or {}
@@ -32,8 +33,8 @@ class TextClassifier:
         self.label_list = list(label_list or post.get("label_list") or ["0", "180"])
         self.batch_num = max(1, int(batch_num))
         self.cls_thresh = float(cls_thresh)
-        self.predictor = Predictor(model_dir, enable_mkldnn=enable_mkldnn, cpu_threads=cpu_threads,
-                                   use_gpu=use_gpu)
+        self.predictor = create_predictor(model_dir, use_onnx=use_onnx, enable_mkldnn=enable_mkldnn,
+                                          cpu_threads=cpu_threads, use_gpu=use_gpu)
 
     def __call__(self, crops: list[np.ndarray]) -> ClsResult:
         """Crops (rotated where a '180' label scores above ``cls_thresh``), labels, stage seconds."""

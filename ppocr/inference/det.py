@@ -12,7 +12,7 @@ from ppocr.data.imaug.det_resize import resize_for_test
 from ppocr.errors import ConfigError
 from ppocr.inference.crop import order_quad
 from ppocr.inference.model_settings import preprocess_op, read_inference_yml
-from ppocr.inference.predictor import Predictor
+from ppocr.inference.predictor import create_predictor, settings_dir
 from ppocr.inference.results import DetResult
 from ppocr.postprocess.db_postprocess import DBPostProcess
 
@@ -31,8 +31,9 @@ class TextDetector:
                  thresh: float | None = None, box_thresh: float | None = None,
                  unclip_ratio: float | None = None, use_dilation: bool | None = None,
                  score_mode: str | None = None, box_type: str | None = None,
-                 enable_mkldnn: bool = True, cpu_threads: int | None = None, use_gpu: bool = False) -> None:
-        settings = read_inference_yml(model_dir)
+                 enable_mkldnn: bool = True, cpu_threads: int | None = None, use_gpu: bool = False,
+                 use_onnx: bool = False) -> None:
+        settings = read_inference_yml(settings_dir(model_dir))
         if settings is not None and settings["Global"].get("model_type") != "det":
             raise ConfigError(f"{model_dir} holds a {settings['Global'].get('model_type')} model, not det")
         resize = preprocess_op(settings, "DetResizeForTest") or {}
@@ -56,8 +57,8 @@ class TextDetector:
             thresh=chosen["thresh"], box_thresh=chosen["box_thresh"], max_candidates=chosen["max_candidates"],
             unclip_ratio=chosen["unclip_ratio"], use_dilation=chosen["use_dilation"],
             score_mode=chosen["score_mode"], box_type=chosen["box_type"])
-        self.predictor = Predictor(model_dir, enable_mkldnn=enable_mkldnn, cpu_threads=cpu_threads,
-                                   use_gpu=use_gpu)
+        self.predictor = create_predictor(model_dir, use_onnx=use_onnx, enable_mkldnn=enable_mkldnn,
+                                          cpu_threads=cpu_threads, use_gpu=use_gpu)
 
     def preprocess(self, img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         resized, (ratio_h, ratio_w) = resize_for_test(img, self.settings["limit_side_len"],

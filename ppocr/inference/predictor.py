@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import re
 import threading
+from typing import TYPE_CHECKING
 
 import numpy as np
 import paddle.inference as pdi
 
 from ppocr.errors import ConfigError
 from ppocr.utils.logging import get_logger
+
+if TYPE_CHECKING:
+    from ppocr.inference.onnx_predictor import OnnxPredictor
 
 MODEL_FILES = ("inference.json", "inference.pdmodel")
 
@@ -84,6 +88,8 @@ class Predictor:
     bounded so memory stays flat over images of many sizes.
     """
 
+    engine = "paddle.inference"
+
     def __init__(self, model_dir: str, enable_mkldnn: bool = True, cpu_threads: int | None = None,
                  use_gpu: bool = False, mkldnn_cache_capacity: int = 10) -> None:
         self.model_dir = model_dir
@@ -145,3 +151,53 @@ class Predictor:
                    for n in self._predictor.get_output_names()]
         self._ran_ok = True
         return outputs
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self._predictor.get_input_names())
+
+    @property
+    def output_names(self) -> list[str]:
+        return list(self._predictor.get_output_names())
+
+
+def find_onnx_file(model_dir: str) -> str | None:
+    """The dir's ``inference.onnx``, else its only ``.onnx`` file (None when it has none)."""
+    found = sorted(f for f in os.listdir(model_dir) if f.endswith(".onnx"))
+    if "inference.onnx" in found:
+        return os.path.join(model_dir, "inference.onnx")
+    if len(found) > 1:
+        raise ConfigError(f"{model_dir}: several .onnx files ({', '.join(found)}); pass the one to use")
+    return os.path.join(model_dir, found[0]) if found else None
+
+
+def settings_dir(model: str) -> str:
+    """Where a model's ``inference.yml`` would be: the dir itself, or the folder of an ``.onnx`` file."""
+    return os.path.dirname(os.path.abspath(model)) if os.path.isfile(model) else model
+
+
+def create_predictor(model: str, use_onnx: bool = False, enable_mkldnn: bool = True,
+                     cpu_threads: int | None = None, use_gpu: bool = False) -> Predictor | OnnxPredictor:
+    """A ``Predictor`` (paddle.inference) or an ``OnnxPredictor`` (onnxruntime) for ``model``.
+
+    ``model`` is a model dir or an ``.onnx`` file. onnxruntime runs an ``.onnx`` file, a dir
+    holding an ``.onnx`` but no Paddle graph, or any dir with an ``.onnx`` when ``use_onnx``
+    (upstream's ``--use_onnx``); otherwise paddle.inference runs the dir. Both take
+    ``run(*inputs) -> list[np.ndarray]`` and have ``input_names``/``output_names``.
+    """
+    onnx_file = None
+    if os.path.isfile(model):
+        if not model.endswith(".onnx"):
+            raise ConfigError(f"{model}: expected a model dir or an .onnx file")
+        onnx_file = model
+    elif os.path.isdir(model):
+        has_paddle = any(os.path.isfile(os.path.join(model, f)) for f in MODEL_FILES)
+        if use_onnx or not has_paddle:
+            onnx_file = find_onnx_file(model)
+            if onnx_file is None and use_onnx:
+                raise ConfigError(f"{model}: --use_onnx but no .onnx file in it")
+    if onnx_file is None:
+        return Predictor(model, enable_mkldnn=enable_mkldnn, cpu_threads=cpu_threads, use_gpu=use_gpu)
+    from ppocr.inference.onnx_predictor import OnnxPredictor
+
+    return OnnxPredictor(onnx_file, cpu_threads=cpu_threads, use_gpu=use_gpu)

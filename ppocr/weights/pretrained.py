@@ -23,7 +23,8 @@ def load_pretrained_weights(
 ) -> dict[str, list]:
     """Load matching tensors from ``path`` into ``model``.
 
-    ``path`` is a file (``.pdparams`` or ``.safetensors``) or a prefix naming one. The
+    ``path`` is a file (``.pdparams`` or ``.safetensors``), a prefix naming one, or the name
+    of a model in ``ppocr.zoo`` (``ch_PP-OCRv2_rec``: its pulled trainable checkpoint). The
     file is read without executing anything in it (``state_dict_io.read_state_dict``).
     Tensors the model lacks are skipped, model tensors the file lacks keep their
     initialisation (unless ``require_complete``), and dtypes are cast to the model's
@@ -40,6 +41,11 @@ def load_pretrained_weights(
         DataError: the file does not exist or cannot be read safely.
     """
     found = find_weights_file(path)
+    if found is None and os.fspath(path) in _zoo_names():
+        # a pulled model's name (ppocr models list): its train/model checkpoint, pulled on first use
+        from ppocr.zoo.pull import pretrained_checkpoint
+
+        found = pretrained_checkpoint(os.fspath(path))
     if found is None:
         raise DataError(f"pretrained weights not found: {strip_weights_ext(os.fspath(path))}.pdparams "
                         "(or .safetensors)")
@@ -64,6 +70,12 @@ def load_pretrained_weights(
     model.set_state_dict(new_state)
     logger.info("pretrained %s: %s", path, summarize(report))
     return report
+
+
+def _zoo_names() -> frozenset[str]:
+    from ppocr.zoo.models import ZOO  # a data table: no import above this package
+
+    return frozenset(ZOO)
 
 
 def match_state_dict(model: paddle.nn.Layer, params: Mapping[str, Any],

