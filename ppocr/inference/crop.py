@@ -53,13 +53,20 @@ def order_quad(corners: np.ndarray) -> np.ndarray:
 
 
 def reading_order(boxes: list[np.ndarray], line_tolerance: float = 10.0) -> list[int]:
-    """Indices top-to-bottom, then left-to-right within a line (boxes whose tops differ < tolerance)."""
-    tops = [(float(np.min(b[:, 1])), float(np.min(b[:, 0]))) for b in boxes]
-    order = sorted(range(len(boxes)), key=lambda i: tops[i])
-    lines: list[list[int]] = []
-    for i in order:
-        if lines and abs(tops[i][0] - tops[lines[-1][0]][0]) < line_tolerance:
-            lines[-1].append(i)
-        else:
-            lines.append([i])
-    return [i for line in lines for i in sorted(line, key=lambda j: tops[j][1])]
+    """Indices in upstream's reading order (``tools/infer/predict_system.py``'s ``sorted_boxes``).
+
+    Boxes are sorted by their first point (top-left of the clockwise quad) as ``(y, x)``; then each
+    box moves left past its predecessors while their first points' ``y`` differ by less than
+    ``line_tolerance`` and its ``x`` is smaller. Same quirks as upstream: only the first point
+    counts, and a box stops at the first neighbour it does not pass.
+    """
+    firsts = [(float(b[0][1]), float(b[0][0])) for b in boxes]
+    order = sorted(range(len(boxes)), key=lambda i: firsts[i])
+    for i in range(len(order) - 1):
+        for j in range(i, -1, -1):
+            a, b = firsts[order[j]], firsts[order[j + 1]]
+            if abs(b[0] - a[0]) < line_tolerance and b[1] < a[1]:
+                order[j], order[j + 1] = order[j + 1], order[j]
+            else:
+                break
+    return order

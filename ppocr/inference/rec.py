@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -11,7 +10,7 @@ import numpy as np
 from ppocr.data.imaug.rec_img_aug import resize_norm_img
 from ppocr.errors import ConfigError
 from ppocr.inference.model_settings import parse_shape, preprocess_op, read_inference_yml
-from ppocr.inference.predictor import Predictor
+from ppocr.inference.predictor import create_predictor, settings_dir
 from ppocr.inference.results import RecResult, RecText
 from ppocr.postprocess.rec_postprocess import CTCLabelDecode
 from ppocr.utils.character_dict import CharacterDict
@@ -29,8 +28,8 @@ class TextRecognizer:
     def __init__(self, model_dir: str, char_dict_path: str | None = None,
                  rec_image_shape: str | list[int] | None = None, use_space_char: bool = True,
                  batch_num: int = 6, enable_mkldnn: bool = True, cpu_threads: int | None = None,
-                 use_gpu: bool = False) -> None:
-        settings = read_inference_yml(model_dir)
+                 use_gpu: bool = False, use_onnx: bool = False) -> None:
+        settings = read_inference_yml(settings_dir(model_dir))
         if settings is not None:
             global_cfg = settings["Global"]
             if global_cfg.get("model_type") != "rec":
@@ -53,8 +52,8 @@ class TextRecognizer:
         self.settings = settings
         self.batch_num = max(1, int(batch_num))
         self.decoder = CTCLabelDecode.from_character_dict(self.characters)
-        self.predictor = Predictor(model_dir, enable_mkldnn=enable_mkldnn, cpu_threads=cpu_threads,
-                                   use_gpu=use_gpu)
+        self.predictor = create_predictor(model_dir, use_onnx=use_onnx, enable_mkldnn=enable_mkldnn,
+                                          cpu_threads=cpu_threads, use_gpu=use_gpu)
         self.padding = (preprocess_op(settings, "RecResizeImg") or {}).get("padding", True)
 
     def __call__(self, images: list[np.ndarray]) -> RecResult:
@@ -67,7 +66,7 @@ class TextRecognizer:
             idx = order[start:start + self.batch_num]
             t0 = time.perf_counter()
             max_ratio = max([w / h] + [images[i].shape[1] / max(images[i].shape[0], 1) for i in idx])
-            width = int(math.ceil(h * max_ratio))
+            width = int(h * max_ratio)  # upstream's predict_rec truncates (int), it does not round up
             batch = np.stack([resize_norm_img(images[i], [self.image_shape[0], h, width],
                                               padding=self.padding)[0] for i in idx])
             t1 = time.perf_counter()
