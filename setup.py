@@ -30,7 +30,10 @@ setup(
     extras_require={
         # ONNX models: reading them for import (onnx) and running/verifying them (onnxruntime)
         "onnx": ["onnx>=1.16", "onnxruntime>=1.18"],
-        "dev": ["pytest>=8", "ruff>=0.5", "onnx>=1.16", "onnxruntime>=1.18"],
+        # HTTP: the OCR server (ppocr serve) and the browser labeller (ppocr label)
+        "serve": ["fastapi>=0.110", "uvicorn>=0.29", "python-multipart>=0.0.9"],
+        "dev": ["pytest>=8", "ruff>=0.5", "onnx>=1.16", "onnxruntime>=1.18", "fastapi>=0.110", "uvicorn>=0.29",
+                "python-multipart>=0.0.9", "httpx>=0.27", "selenium>=4.20"],
     },
     entry_points={"console_scripts": ["ppocr=ppocr.cli:main"]},
 )
