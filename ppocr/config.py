@@ -19,6 +19,9 @@ from ppocr.resources import config_path
 logger = logging.getLogger("ppocr")
 
 SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train", "Eval")
+# Top-level keys upstream's own config files carry that ppocr does not use (upstream's PP-OCRv4 det
+# and en rec configs end with ``profiler_options: null``): accepted with a warning, never an error.
+UNUSED_TOP_LEVEL = ("profiler_options",)
 
 # Every Global key upstream PaddleOCR 2.x configs use, plus ours. Unknown keys only warn:
 # Global is a bag that newer upstream versions keep growing.
@@ -179,6 +182,9 @@ def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def check_sections(cfg: dict[str, Any], source: str = "config") -> None:
     for key in cfg:
+        if key in UNUSED_TOP_LEVEL:
+            logger.warning("%s: top-level %s is not used by ppocr", source, key)
+            continue
         if key not in SECTIONS:
             match = difflib.get_close_matches(str(key), SECTIONS, n=1)
             hint = f" Did you mean '{match[0]}'?" if match else ""

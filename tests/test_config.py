@@ -178,3 +178,13 @@ def test_override_values_get_the_same_limits():
     chain = "[" + ", ".join([f"{levels}"] + ["*a"] * 1000) + "]"
     with pytest.raises(ConfigError, match="aliases expand to more than 1,000,000 values"):
         parse_override("Global.x=" + chain)
+
+
+def test_upstream_profiler_options_key_is_accepted_with_a_warning(tmp_path, caplog):
+    """Upstream's PP-OCRv4 det and en rec configs end with ``profiler_options: null``."""
+    path = tmp_path / "v4.yml"
+    path.write_text("Global:\n  epoch_num: 1\nprofiler_options: null\n", encoding="utf-8")
+    from ppocr.config import load_config
+
+    assert load_config(str(path))["profiler_options"] is None
+    assert "top-level profiler_options is not used by ppocr" in caplog.text
