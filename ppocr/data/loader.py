@@ -8,6 +8,7 @@ it skips.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 import paddle
 from paddle.io import DataLoader
 
+from ppocr.data.multi_scale import SAMPLERS
 from ppocr.errors import ConfigError, DataError
 from ppocr.registry import DATASETS, check_params, import_submodules
 
@@ -23,7 +25,10 @@ __all__ = ["EpochBatchSampler", "OCRDataLoader", "build_dataloader", "collate_ba
 
 import_submodules("ppocr.data")  # registers the datasets (and, through imaug, the transforms)
 
-MODE_KEYS = ("dataset", "loader")
+logger = logging.getLogger("ppocr")
+
+MODE_KEYS = ("dataset", "loader", "sampler")
+REQUIRED_KEYS = ("dataset", "loader")
 
 
 class EpochBatchSampler:
@@ -78,6 +83,11 @@ class EpochBatchSampler:
         else:
             order = np.arange(self.dataset_size)
         return order[: self.num_samples * self.num_replicas][self.rank::self.num_replicas]
+
+    def epoch_batches(self) -> list[list[int]]:
+        """Every batch of the current epoch, in order (a pending ``set_skip`` not applied)."""
+        idx = self.indices()
+        return [idx[b * self.batch_size:(b + 1) * self.batch_size].tolist() for b in range(len(self))]
 
     def __iter__(self) -> Iterator[list[int]]:
         idx = self.indices()
@@ -150,7 +160,7 @@ def build_dataloader(config: dict[str, Any], mode: str, seed: int | None = None,
     for key in section:
         if key not in MODE_KEYS:
             raise ConfigError(f"{mode}.{key} is not supported. Valid: {', '.join(MODE_KEYS)}")
-    for key in MODE_KEYS:
+    for key in REQUIRED_KEYS:
         if not isinstance(section.get(key), dict):
             raise ConfigError(f"{mode}.{key} must be a mapping")
     global_cfg = config.get("Global") or {}
@@ -162,8 +172,19 @@ def build_dataloader(config: dict[str, Any], mode: str, seed: int | None = None,
     num_replicas, rank = 1, 0
     if distributed and mode == "Train":
         num_replicas, rank = paddle.distributed.get_world_size(), paddle.distributed.get_rank()
-    sampler = EpochBatchSampler(len(dataset), opts["batch_size_per_card"], opts["shuffle"], opts["drop_last"],
-                                seed, num_replicas, rank)
+    sampler_cfg = section.get("sampler")
+    if sampler_cfg is not None and mode != "Train":
+        # Upstream builds a configured sampler for Train only and ignores the section elsewhere.
+        logger.warning("%s.sampler is ignored: samplers apply to Train only (as upstream)", mode)
+        sampler_cfg = None
+    if sampler_cfg is not None:
+        # As upstream, the sampler then decides batch sizes, order and padding: the loader's
+        # batch_size_per_card, shuffle and drop_last are not used.
+        sampler = SAMPLERS.build(sampler_cfg, where=f"{mode}.sampler", data_source=dataset, seed=seed,
+                                 num_replicas=num_replicas, rank=rank)
+    else:
+        sampler = EpochBatchSampler(len(dataset), opts["batch_size_per_card"], opts["shuffle"],
+                                    opts["drop_last"], seed, num_replicas, rank)
     if len(sampler) == 0:
         raise DataError(f"{mode}: {sampler.num_samples} samples per card give no batch of "
                         f"{opts['batch_size_per_card']} with drop_last")

@@ -230,9 +230,7 @@ class Trainer:
             return None
         loader.set_epoch(epoch)
         loader.set_skip(skip)
-        sampler = loader.batch_sampler
-        idx, size = sampler.indices(), sampler.batch_size
-        return [idx[b * size:(b + 1) * size].tolist() for b in range(skip, len(sampler))]
+        return loader.batch_sampler.epoch_batches()[skip:]
 
     def _batch_paths(self, batch_indices: list[list[int]] | None, i: int) -> list[str]:
         dataset = self.train_loader.dataset

@@ -6,7 +6,9 @@ a ``key`` inside them (``head_out``, ``backbone_out``, ``maps``), computes its p
 and names them exactly as upstream does, because users' logs and configs refer to
 those names (``dml_thrink_maps_0``, ``loss_ctc_Student_0``, ...). The total is under
 ``loss``. Det maps are channels 0/1/2 of ``maps``, named ``thrink_maps`` (upstream's
-spelling), ``threshold_maps``, ``binary_maps``.
+spelling), ``threshold_maps``, ``binary_maps``. Losses of multi-head recognisers
+(``multi_head: True``) read one branch of MultiHead's training dict (``ctc``, ``sar``,
+``nrtr``) and the part of the batch that branch's loss reads (``rec_multi_loss.branch_batch``).
 """
 
 from __future__ import annotations
@@ -23,12 +25,17 @@ from ppocr.errors import ConfigError, DataError
 from ppocr.losses.basic_loss import DistanceLoss, DMLLoss
 from ppocr.losses.det_db_loss import DBLoss, db_targets, split_db_maps
 from ppocr.losses.rec_ctc_loss import CTCLoss
+from ppocr.losses.rec_multi_loss import branch_batch
+from ppocr.losses.rec_nrtr_loss import NRTRLoss
+from ppocr.losses.rec_sar_loss import SARLoss
 from ppocr.registry import LOSSES
 
 __all__ = [
     "DistillationLoss",
     "DistillationDMLLoss",
     "DistillationCTCLoss",
+    "DistillationSARLoss",
+    "DistillationNRTRLoss",
     "DistillationDistanceLoss",
     "DistillationDBLoss",
     "DistillationDilaDBLoss",
@@ -37,6 +44,9 @@ __all__ = [
 ]
 
 MAP_CHANNELS = {"thrink_maps": 0, "threshold_maps": 1, "binary_maps": 2}
+# Upstream's 2024 code named MultiHead's NRTR output "gtc" (its v4 distillation config says
+# dis_head: gtc); its 2023 and current code, and ours, name it "nrtr".
+HEAD_ALIASES = {"gtc": "nrtr"}
 Parts = Iterator[tuple[str, paddle.Tensor]]
 
 
@@ -128,7 +138,8 @@ class DistillationDMLLoss(DistillationLoss):
         model_name_pairs: ``[[A, B], ...]`` or one ``[A, B]``.
         act, use_log: of ``DMLLoss`` (rec: ``softmax`` + ``use_log``; det maps: neither).
         key: output to compare (``head_out`` for rec, ``maps`` for det).
-        multi_head, dis_head: for multi-head recognisers, compare ``out[dis_head]``.
+        multi_head, dis_head: for multi-head recognisers, compare ``out[dis_head]``: ``ctc``
+            logits ``[N, T, C]``, ``sar`` ``[N, L, C]`` or ``nrtr`` (``gtc`` is read as ``nrtr``).
         maps_name: det map name(s) among ``thrink_maps``, ``threshold_maps``,
             ``binary_maps``. Upstream silently ignores a list (and unknown names); here
             a list compares each map and an unknown name is an error.
@@ -146,7 +157,7 @@ class DistillationDMLLoss(DistillationLoss):
                 raise ConfigError(f"{owner}.maps_name must name maps among {', '.join(MAP_CHANNELS)}, "
                                   f"got {maps_name!r}")
         super().__init__(_as_pairs(owner, model_name_pairs), key, name,
-                         head=dis_head if multi_head and maps is None else None)
+                         head=HEAD_ALIASES.get(dis_head, dis_head) if multi_head and maps is None else None)
         self.maps_name = maps
         self.dml = DMLLoss(act=act, use_log=use_log)
 
@@ -160,28 +171,88 @@ class DistillationDMLLoss(DistillationLoss):
             yield f"{self.name}_{m}_{idx}", self.dml(a, b)
 
 
+class DistillationSupervisedLoss(DistillationLoss):
+    """One supervised loss applied to each listed model; parts ``{name}_{model}_{idx}``.
+
+    With ``multi_head`` the model's output is MultiHead's training dict: ``out[branch]`` is
+    used, with the part of the batch that branch's loss reads (``branch_batch``).
+    """
+
+    branch = ""
+
+    def __init__(self, model_name_list: Any, key: str | None, multi_head: bool, name: str,
+                 loss: nn.Layer) -> None:
+        names = _as_name_list(type(self).__name__, model_name_list)
+        super().__init__([(n,) for n in names], key, name, head=self.branch if multi_head else None)
+        self.multi_head = bool(multi_head)
+        self.loss = loss
+
+    def parts(self, idx, group, outs, batch) -> Parts:
+        if self.multi_head:
+            batch = branch_batch(self.branch, batch)
+        yield f"{self.name}_{group[0]}_{idx}", self.loss(outs[0], batch)["loss"]
+
+
 @LOSSES.register()
-class DistillationCTCLoss(DistillationLoss):
+class DistillationCTCLoss(DistillationSupervisedLoss):
     """CTC loss of each listed model against the labels; parts ``{name}_{model}_{idx}``.
 
     Reads ``batch[1]`` labels ``[N, max_text_length]`` and ``batch[2]`` lengths ``[N]``, as
     CTCLoss; ``predicts[model][key]``: training logits ``[N, T, C]`` (or ``(feats, logits)``).
-    With ``multi_head`` the CTC branch ``out['ctc']`` is used and ``batch[2]`` (the
-    other head's labels) is skipped, so lengths come from ``batch[3]``, as upstream's
-    multi-head batches carry them.
+    With ``multi_head`` the CTC branch ``out['ctc']`` is used, the batch being MultiLabelEncode's
+    ``[image, label_ctc, label_sar|label_gtc, length, valid_ratio]``: ``label_ctc`` is
+    ``batch[1]`` and the lengths ``batch[3]``.
     """
+
+    branch = "ctc"
 
     def __init__(self, model_name_list: Any = None, key: str | None = None, multi_head: bool = False,
                  name: str = "loss_ctc") -> None:
-        names = _as_name_list("DistillationCTCLoss", model_name_list)
-        super().__init__([(n,) for n in names], key, name, head="ctc" if multi_head else None)
-        self.multi_head = multi_head
-        self.ctc = CTCLoss()
+        super().__init__(model_name_list, key, multi_head, name, CTCLoss())
 
-    def parts(self, idx, group, outs, batch) -> Parts:
-        if self.multi_head:
-            batch = list(batch[:2]) + list(batch[3:])
-        yield f"{self.name}_{group[0]}_{idx}", self.ctc(outs[0], batch)["loss"]
+
+@LOSSES.register()
+class DistillationSARLoss(DistillationSupervisedLoss):
+    """SAR loss of each listed model; parts ``{name}_{model}_{idx}``.
+
+    Without ``multi_head`` reads ``batch[1]`` (SAR labels ``[N, L]``), as SARLoss. With
+    ``multi_head`` the ``sar`` branch ``[N, L, C]`` of MultiHead's output and ``label_sar``
+    (``batch[2]`` of MultiLabelEncode's KeepKeys order).
+
+    Args:
+        ignore_index: padding class; unset means derived from Global's dictionary, as
+            SARLoss (upstream's train.py writes it into this loss's config).
+        character_dict_path, use_space_char: Global settings for that.
+    """
+
+    branch = "sar"
+    global_keys = ("character_dict_path", "use_space_char")
+
+    def __init__(self, model_name_list: Any = None, key: str | None = None, multi_head: bool = False,
+                 name: str = "loss_sar", ignore_index: int | None = None, character_dict_path: str | None = None,
+                 use_space_char: bool = False) -> None:
+        super().__init__(model_name_list, key, multi_head, name,
+                         SARLoss(ignore_index=ignore_index, character_dict_path=character_dict_path,
+                                 use_space_char=use_space_char))
+
+
+@LOSSES.register()
+class DistillationNRTRLoss(DistillationSupervisedLoss):
+    """NRTR loss of each listed model; parts ``{name}_{model}_{idx}``.
+
+    Without ``multi_head`` reads ``batch[1]`` labels and ``batch[2]`` lengths, as NRTRLoss.
+    With ``multi_head`` the ``nrtr`` branch of MultiHead's output, ``label_gtc``
+    (``batch[2]``) and ``length`` (``batch[3]``) of MultiLabelEncode's KeepKeys order.
+
+    Deviation: padding (class 0) is left out of the mean with ``smoothing: false`` too;
+    upstream's version (built on its CELoss) then averages over the padding as well.
+    """
+
+    branch = "nrtr"
+
+    def __init__(self, model_name_list: Any = None, key: str | None = None, multi_head: bool = False,
+                 smoothing: bool = True, name: str = "loss_nrtr") -> None:
+        super().__init__(model_name_list, key, multi_head, name, NRTRLoss(smoothing=smoothing))
 
 
 @LOSSES.register()

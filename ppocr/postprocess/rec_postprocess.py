@@ -15,7 +15,7 @@ from ppocr.errors import ConfigError, DataError
 from ppocr.registry import POSTPROCESS
 from ppocr.utils.character_dict import CharacterDict
 
-__all__ = ["CTCLabelDecode", "DistillationCTCLabelDecode", "to_numpy"]
+__all__ = ["CTCLabelDecode", "DistillationCTCLabelDecode", "distill_decode", "to_numpy"]
 
 TextScore = tuple[str, float]
 
@@ -66,17 +66,21 @@ class CTCLabelDecode:
     def __call__(self, preds: Any, label: Any = None) -> list[TextScore] | tuple[list[TextScore], list[TextScore]]:
         """Decode ``preds`` ``[N, T, C]`` (probabilities); with ``label`` ``[N, L]`` also decode labels.
 
-        A tuple/list ``preds`` (a head with ``return_feats``) decodes its last element.
+        A tuple/list ``preds`` (a head with ``return_feats``) decodes its last element; a dict
+        with ``ctc`` (``MultiHead`` in training, where upstream's trainer picks ``preds['ctc']``)
+        decodes that entry. ``MultiHead`` in eval returns the CTC probabilities themselves.
         """
         if isinstance(preds, (tuple, list)):
             if not preds:
                 raise DataError("CTCLabelDecode: got an empty tuple/list of predictions")
             preds = preds[-1]
         if isinstance(preds, Mapping):
-            raise DataError(
-                f"CTCLabelDecode: got a dict of predictions (keys {sorted(preds)}); a distillation "
-                "model needs DistillationCTCLabelDecode with model_name/key"
-            )
+            if "ctc" not in preds:
+                raise DataError(
+                    f"CTCLabelDecode: got a dict of predictions (keys {sorted(preds)}); a distillation "
+                    "model needs DistillationCTCLabelDecode with model_name/key"
+                )
+            preds = preds["ctc"]  # MultiHead in training: {"ctc": logits, "ctc_neck", "sar"|"gtc"}
         probs = to_numpy(preds)
         if probs.ndim != 3:
             raise DataError(f"CTCLabelDecode: predictions must be [N, T, C], got shape {probs.shape}")
@@ -153,21 +157,30 @@ class DistillationCTCLabelDecode(CTCLabelDecode):
         self.multi_head = bool(multi_head)
 
     def __call__(self, preds: Any, label: Any = None) -> dict[str, Any]:
-        if not isinstance(preds, Mapping):
-            raise DataError(f"DistillationCTCLabelDecode: expected a dict of sub-model outputs, got {type(preds).__name__}")
-        out: dict[str, Any] = {}
-        for name in self.model_name:
-            pred = _select(preds, name, "model_name")
-            if self.key is not None:
-                pred = _select(pred, self.key, f"key (of '{name}')")
-            if self.multi_head and isinstance(pred, Mapping):
-                pred = _select(pred, "ctc", f"multi_head output of '{name}'")
-            out[name] = super().__call__(pred, label)
-        return out
+        return distill_decode(self, super().__call__, preds, label, "ctc")
+
+
+def distill_decode(dec: Any, decode: Any, preds: Any, label: Any, head_key: str) -> dict[str, Any]:
+    """``{name: decode(preds[name][key][head_key?], label)}`` for each of ``dec.model_name``.
+
+    ``head_key`` (``ctc``/``sar``) is taken only with ``dec.multi_head`` and a dict output.
+    """
+    owner = type(dec).__name__
+    if not isinstance(preds, Mapping):
+        raise DataError(f"{owner}: expected a dict of sub-model outputs, got {type(preds).__name__}")
+    out: dict[str, Any] = {}
+    for name in dec.model_name:
+        pred = _select(preds, name, f"{owner}.model_name")
+        if dec.key is not None:
+            pred = _select(pred, dec.key, f"{owner}.key (of '{name}')")
+        if dec.multi_head and isinstance(pred, Mapping):
+            pred = _select(pred, head_key, f"{owner}.multi_head output of '{name}'")
+        out[name] = decode(pred, label)
+    return out
 
 
 def _select(container: Any, name: str, what: str) -> Any:
     if not isinstance(container, Mapping) or name not in container:
         known = sorted(container) if isinstance(container, Mapping) else type(container).__name__
-        raise DataError(f"DistillationCTCLabelDecode.{what}: '{name}' not in the model output ({known})")
+        raise DataError(f"{what}: '{name}' not in the model output ({known})")
     return container[name]

@@ -131,7 +131,13 @@ def test_loader_config_errors(data_dir):
         build_dataloader(config(data_dir, loader={"batch_size_per_card": 2, "num_workers": -1}), "Train")
     cfg = config(data_dir)
     cfg["Train"]["sampler"] = {"name": "MultiScaleSampler"}
-    with pytest.raises(ConfigError, match="Train.sampler is not supported"):
+    with pytest.raises(ConfigError, match="Train.sampler: sampler 'MultiScaleSampler' needs parameter.*scales"):
+        build_dataloader(cfg, "Train")
+    cfg["Train"]["sampler"] = {"name": "MultiScaleSampler", "scales": [[64, 32]], "first_bs": 4, "typo": 1}
+    with pytest.raises(ConfigError, match="Train.sampler: sampler 'MultiScaleSampler' has no parameter 'typo'"):
+        build_dataloader(cfg, "Train")
+    cfg["Train"]["sampler"] = {"name": "MultiScaleSamplr"}
+    with pytest.raises(ConfigError, match="unknown sampler 'MultiScaleSamplr'.*Did you mean 'MultiScaleSampler'"):
         build_dataloader(cfg, "Train")
     with pytest.raises(ConfigError, match="no 'Eval' section"):
         build_dataloader(config(data_dir), "Eval")

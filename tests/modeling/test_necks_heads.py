@@ -195,8 +195,8 @@ def test_sequence_encoder_reshape_fc_rnn():
 
 
 def test_sequence_encoder_errors():
-    with pytest.raises(ConfigError, match="encoder_type must be one of reshape, fc, rnn"):
-        SequenceEncoder(6, "svtr")
+    with pytest.raises(ConfigError, match="encoder_type must be one of reshape, fc, rnn, svtr"):
+        SequenceEncoder(6, "cascadernn")
     with pytest.raises(ConfigError, match="hidden_size"):
         SequenceEncoder(6, "rnn", hidden_size=0)
     with pytest.raises(DataError, match="height 1"):

@@ -20,7 +20,7 @@ import numpy as np
 from ppocr.errors import ConfigError
 from ppocr.registry import TRANSFORMS
 
-__all__ = ["RecAug", "BaseDataAugmentation", "RecResizeImg", "ClsResizeImg", "resize_norm_img", "resize_norm_img_chinese"]
+__all__ = ["RecAug", "BaseDataAugmentation", "RecConAug", "RecResizeImg", "ClsResizeImg", "resize_norm_img", "resize_norm_img_chinese"]
 
 _PROB_NAMES = ("tia_prob", "crop_prob", "reverse_prob", "noise_prob", "jitter_prob", "blur_prob", "hsv_aug_prob")
 MIN_SIDE_FOR_WARP = 20  # upstream applies TIA distort/stretch and crop only from 20x20 up
@@ -95,6 +95,8 @@ class RecResizeImg:
         image_shape: ``[C, H, W]`` target.
         infer_mode: with a ``character_dict_path``, widen the target for wide images
             (upstream's inference resize).
+        eval_mode: widen the target for wide images whatever ``character_dict_path`` is
+            (upstream's switch of the same resize).
         character_dict_path: only compared with None (upstream's switch for
             ``infer_mode``); taken from Global like upstream.
         padding: keep the aspect ratio and pad (True) or stretch to W (False).
@@ -104,17 +106,18 @@ class RecResizeImg:
 
     global_keys = ("character_dict_path",)
 
-    def __init__(self, image_shape: Sequence[int], infer_mode: bool = False,
+    def __init__(self, image_shape: Sequence[int], infer_mode: bool = False, eval_mode: bool = False,
                  character_dict_path: str | None = "./ppocr/utils/ppocr_keys_v1.txt",
                  padding: bool = True) -> None:
         self.image_shape = list(_check_shape(image_shape, "RecResizeImg"))
         self.infer_mode = bool(infer_mode)
+        self.eval_mode = bool(eval_mode)
         self.character_dict_path = character_dict_path
         self.padding = bool(padding)
 
     def __call__(self, data: dict[str, Any]) -> dict[str, Any]:
         img = data["image"]
-        if self.infer_mode and self.character_dict_path is not None:
+        if self.eval_mode or (self.infer_mode and self.character_dict_path is not None):
             norm, valid_ratio = resize_norm_img_chinese(img, self.image_shape)
         else:
             norm, valid_ratio = resize_norm_img(img, self.image_shape, self.padding)
@@ -269,3 +272,75 @@ class BaseDataAugmentation(_SeededStages):
                  "jitter_prob": jitter_prob, "blur_prob": blur_prob, "hsv_aug_prob": hsv_aug_prob}
         self.probs = {k: _prob("BaseDataAugmentation", k, v) for k, v in given.items()}
         self._build(tia=False)
+
+
+@TRANSFORMS.register()
+class RecConAug:
+    """Append other text lines to this one, side by side (upstream's RecConAug).
+
+    With probability ``prob`` (``random.random() <= prob``), the extra samples the dataset
+    hands over in ``ext_data`` are appended in order while the joint label has at most
+    ``max_text_length`` characters and the joint aspect ratio (sum of the images' w/h)
+    is at most ``W / H`` of ``image_shape``; the first one that does not fit stops the
+    appending. Each image is first resized to height ``H`` and width
+    ``round(w / h * H)`` (bilinear, Python's rounding, as upstream); labels are joined
+    without a separator.
+
+    A joint label longer than a later encoder allows (NRTR/SAR hold ``max_text_length - 2``
+    characters) makes that encoder reject the sample mid-epoch, and the dataset loads
+    another one, as upstream drops it.
+
+    Args:
+        prob: probability of appending.
+        image_shape: ``[H, W, C]`` (upstream's order here), e.g. ``[48, 320, 3]``.
+        max_text_length: most characters of the joint label (Global's when not given).
+        ext_data_num: extra samples the dataset loads for this op (through the first
+            ``ext_op_transform_idx`` ops, i.e. decoded images with str labels).
+
+    Keys:
+        - Required: ``image`` (HWC uint8), ``label`` (str), ``ext_data`` (list of dicts
+          with ``image``, ``label``; missing means none).
+        - Modified: ``image``, ``label``.
+        - Removed: ``ext_data``.
+    """
+
+    train_only = True  # labels/augmentation: the exporter and infer tools drop it
+
+    global_keys = ("max_text_length",)
+
+    def __init__(self, prob: float = 0.5, image_shape: Sequence[int] = (32, 320, 3), max_text_length: int = 25,
+                 ext_data_num: int = 1) -> None:
+        self.prob = _prob("RecConAug", "prob", prob)
+        if (isinstance(image_shape, str) or len(image_shape) != 3
+                or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in image_shape)):
+            raise ConfigError(f"RecConAug.image_shape must be [H, W, C] positive integers, got {image_shape!r}")
+        for name, value, low in (("max_text_length", max_text_length, 1), ("ext_data_num", ext_data_num, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(f"RecConAug.{name} must be an integer >= {low}, got {value!r}")
+        self.image_shape = list(image_shape)
+        self.max_text_length = max_text_length
+        self.ext_data_num = ext_data_num
+        self.max_wh_ratio = self.image_shape[1] / self.image_shape[0]
+
+    def _to_height(self, img: np.ndarray) -> np.ndarray:
+        height = self.image_shape[0]
+        width = max(1, round(img.shape[1] / img.shape[0] * height))  # upstream: 0 would crash cv2
+        return cv2.resize(img, (width, height))
+
+    def __call__(self, data: dict[str, Any]) -> dict[str, Any]:
+        ext = data.pop("ext_data", None) or []
+        if random.random() > self.prob:
+            return data
+        for other in ext:
+            if len(data["label"]) + len(other["label"]) > self.max_text_length:
+                break
+            img, extra = data["image"], other["image"]
+            if img.shape[1] / img.shape[0] + extra.shape[1] / extra.shape[0] > self.max_wh_ratio:
+                break
+            data["image"] = np.concatenate([self._to_height(img), self._to_height(extra)], axis=1)
+            data["label"] = data["label"] + other["label"]
+        return data
+
+    def __repr__(self) -> str:
+        return (f"RecConAug(prob={self.prob}, image_shape={self.image_shape}, "
+                f"max_text_length={self.max_text_length}, ext_data_num={self.ext_data_num})")

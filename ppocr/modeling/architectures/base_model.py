@@ -64,7 +64,11 @@ class BaseModel(nn.Layer):
             final_name = "neck_out"
         if self.use_head:
             x = self.head(x, targets=data)
-            _collect(feats, x, "head_out")
+            if isinstance(x, dict) and "ctc_neck" in x:  # MultiHead (train): upstream keeps the dict whole
+                feats["neck_out"] = x["ctc_neck"]
+                feats["head_out"] = x
+            else:
+                _collect(feats, x, "head_out")
             final_name = "head_out"
         if not self.return_all_feats:
             return x

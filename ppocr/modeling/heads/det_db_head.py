@@ -1,4 +1,5 @@
-"""Differentiable Binarization head (upstream ``DBHead``, https://arxiv.org/abs/1911.08947)."""
+"""Differentiable Binarization heads (upstream ``DBHead``, https://arxiv.org/abs/1911.08947,
+and the PP-OCRv4 server/teacher ``PFHeadLocal``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from paddle import ParamAttr
 from paddle.nn.initializer import Constant, KaimingUniform, Uniform
 
 from ppocr.errors import ConfigError
+from ppocr.modeling.backbones.layers import ConvBNLayer
+from ppocr.modeling.necks.upsample import upsample_nearest
 from ppocr.registry import HEADS
 
 
@@ -44,11 +47,13 @@ class Head(nn.Layer):
         self.conv3 = nn.Conv2DTranspose(mid, 1, kernel_list[2], stride=2,
                                         weight_attr=ParamAttr(initializer=KaimingUniform()), bias_attr=_bias(mid))
 
-    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        """``[N, in_channels, h, w]`` → sigmoid map ``[N, 1, 4h, 4w]`` (any mode)."""
+    def forward(self, x: paddle.Tensor, return_f: bool = False):
+        """``[N, in_channels, h, w]`` → sigmoid map ``[N, 1, 4h, 4w]`` (any mode); with
+        ``return_f`` also the features before ``conv3``, ``[N, in_channels / 4, 2h, 2w]``."""
         x = F.relu(self.conv_bn1(self.conv1(x)))
-        x = F.relu(self.conv_bn2(self.conv2(x)))
-        return F.sigmoid(self.conv3(x))
+        f = F.relu(self.conv_bn2(self.conv2(x)))
+        x = F.sigmoid(self.conv3(f))
+        return (x, f) if return_f else x
 
 
 @HEADS.register()
@@ -92,3 +97,59 @@ class DBHead(nn.Layer):
         threshold_maps = self.thresh(x)
         binary_maps = self.step_function(shrink_maps, threshold_maps)
         return {"maps": paddle.concat([shrink_maps, threshold_maps, binary_maps], axis=1)}
+
+
+class LocalModule(nn.Layer):
+    """Refines a map from ``[map, features]``: 3x3 conv-BN-ReLU (``last_3``) then a 1x1 conv (``last_1``).
+
+    ``use_distance`` is upstream's parameter and unused there too.
+    """
+
+    def __init__(self, in_c: int, mid_c: int, use_distance: bool = True) -> None:
+        super().__init__()
+        self.last_3 = ConvBNLayer(in_c + 1, mid_c, 3, act="relu")
+        self.last_1 = nn.Conv2D(mid_c, 1, 1, 1, 0)
+
+    def forward(self, x: paddle.Tensor, init_map: paddle.Tensor, distance_map=None) -> paddle.Tensor:
+        """``x`` ``[N, in_c, H, W]``, ``init_map`` ``[N, 1, H, W]`` → logits ``[N, 1, H, W]``."""
+        return self.last_1(self.last_3(paddle.concat([init_map, x], axis=1)))
+
+
+@HEADS.register()
+class PFHeadLocal(DBHead):
+    """DBHead plus a local refinement of the shrink map (PP-OCRv4 det teacher / server).
+
+    The binarize branch's ``conv3`` input features, upsampled 2x, are refined together with
+    the shrink map by ``cbn_layer`` into a second probability map ``cbn``.
+
+    Args:
+        in_channels, k, kernel_list: as DBHead.
+        mode: ``large`` (``cbn_layer`` width ``in_channels / 4``) or ``small`` (``/ 8``).
+    """
+
+    MODES = ("large", "small")
+
+    def __init__(self, in_channels: int, k: float = 50, mode: str = "small",
+                 kernel_list: Sequence[int] = (3, 2, 2)) -> None:
+        super().__init__(in_channels, k=k, kernel_list=kernel_list)
+        if mode not in self.MODES:
+            raise ConfigError(f"Head PFHeadLocal.mode must be one of {', '.join(self.MODES)}, got {mode!r}")
+        self.mode = mode
+        self.cbn_layer = LocalModule(in_channels // 4, in_channels // 4 if mode == "large" else in_channels // 8)
+
+    def forward(self, x: paddle.Tensor, targets=None) -> dict[str, paddle.Tensor]:
+        """Neck map ``[N, in_channels, H/4, W/4]`` → maps at the input's ``H, W`` (as upstream):
+
+        - train: ``{"maps": concat([cbn, threshold, binary]) [N, 3, H, W], "distance_maps": cbn,
+          "cbn_maps": binary}`` (channel 0 of ``maps`` is the refined map, which DBLoss trains;
+          ``binary`` is still from the plain shrink map).
+        - eval / export: ``{"maps": (shrink + cbn) / 2 [N, 1, H, W], "cbn_maps": cbn}``.
+        """
+        shrink_maps, f = self.binarize(x, return_f=True)
+        cbn_maps = F.sigmoid(self.cbn_layer(upsample_nearest(f, 2), shrink_maps, None))
+        if not self.training:
+            return {"maps": 0.5 * (shrink_maps + cbn_maps), "cbn_maps": cbn_maps}
+        threshold_maps = self.thresh(x)
+        binary_maps = self.step_function(shrink_maps, threshold_maps)
+        maps = paddle.concat([cbn_maps, threshold_maps, binary_maps], axis=1)
+        return {"maps": maps, "distance_maps": cbn_maps, "cbn_maps": binary_maps}

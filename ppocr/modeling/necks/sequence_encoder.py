@@ -1,4 +1,4 @@
-"""Recognition neck: feature map -> sequence (upstream ``SequenceEncoder``, types reshape/fc/rnn)."""
+"""Recognition neck: feature map -> sequence (upstream ``SequenceEncoder``, types reshape/fc/rnn/svtr)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ import paddle.nn as nn
 
 from ppocr.errors import ConfigError, DataError
 from ppocr.modeling.heads.rec_ctc_head import get_para_bias_attr
+from ppocr.modeling.necks.svtr_encoder import EncoderWithSVTR
 from ppocr.registry import NECKS
 
-ENCODER_TYPES = ("reshape", "fc", "rnn")
+ENCODER_TYPES = ("reshape", "fc", "rnn", "svtr")
+# EncoderWithSVTR's parameters, accepted by SequenceEncoder for encoder_type svtr only.
+SVTR_KEYS = ("dims", "depth", "hidden_dims", "use_guide", "num_heads", "qkv_bias", "mlp_ratio",
+             "drop_rate", "attn_drop_rate", "drop_path", "kernel_size", "qk_scale")
 
 
 class Im2Seq(nn.Layer):
@@ -63,15 +67,25 @@ class SequenceEncoder(nn.Layer):
     """Reshape the ``[N, C, 1, W]`` map to ``[N, W, C]`` and optionally encode it.
 
     Sub-layer names are upstream's (``encoder_reshape``, ``encoder``, ``encoder.lstm``,
-    ``encoder.fc``) so PP-OCR recognition weights load.
+    ``encoder.fc``, ``encoder.conv1``/``svtr_block``/...) so PP-OCR recognition weights load.
+    ``svtr`` encodes the 2-D map first and reshapes after, as upstream.
 
     Args:
         in_channels: backbone channels.
-        encoder_type: ``reshape`` (no parameters), ``fc`` or ``rnn``.
-        hidden_size: fc width, or LSTM hidden size per direction.
+        encoder_type: ``reshape`` (no parameters), ``fc``, ``rnn`` or ``svtr``.
+        hidden_size: fc width, or LSTM hidden size per direction (unused by ``svtr``).
+        dims, depth, hidden_dims, use_guide, num_heads, qkv_bias, mlp_ratio, drop_rate,
+            attn_drop_rate, drop_path, kernel_size, qk_scale: ``EncoderWithSVTR``'s parameters
+            (upstream passes them through ``**kwargs``); only for ``svtr``, unset means
+            EncoderWithSVTR's default.
     """
 
-    def __init__(self, in_channels: int, encoder_type: str, hidden_size: int = 48) -> None:
+    def __init__(self, in_channels: int, encoder_type: str, hidden_size: int = 48, dims: int | None = None,
+                 depth: int | None = None, hidden_dims: int | None = None, use_guide: bool | None = None,
+                 num_heads: int | None = None, qkv_bias: bool | None = None, mlp_ratio: float | None = None,
+                 drop_rate: float | None = None, attn_drop_rate: float | None = None,
+                 drop_path: float | None = None, kernel_size: list[int] | None = None,
+                 qk_scale: float | None = None) -> None:
         super().__init__()
         if encoder_type not in ENCODER_TYPES:
             raise ConfigError(
@@ -79,6 +93,12 @@ class SequenceEncoder(nn.Layer):
             )
         if isinstance(hidden_size, bool) or not isinstance(hidden_size, int) or hidden_size < 1:
             raise ConfigError(f"Neck SequenceEncoder.hidden_size must be a positive int, got {hidden_size!r}")
+        values = dict(zip(SVTR_KEYS, (dims, depth, hidden_dims, use_guide, num_heads, qkv_bias, mlp_ratio,
+                                      drop_rate, attn_drop_rate, drop_path, kernel_size, qk_scale)))
+        svtr_args = {k: v for k, v in values.items() if v is not None}
+        if svtr_args and encoder_type != "svtr":
+            raise ConfigError(f"Neck SequenceEncoder: {', '.join(svtr_args)} only apply to encoder_type svtr, "
+                              f"not {encoder_type!r}")
         self.encoder_type = encoder_type
         self.encoder_reshape = Im2Seq(in_channels)
         self.only_reshape = encoder_type == "reshape"
@@ -87,6 +107,8 @@ class SequenceEncoder(nn.Layer):
             self.encoder = EncoderWithFC(in_channels, hidden_size)
         elif encoder_type == "rnn":
             self.encoder = EncoderWithRNN(in_channels, hidden_size)
+        elif encoder_type == "svtr":
+            self.encoder = EncoderWithSVTR(in_channels, **svtr_args)
         if not self.only_reshape:
             self.out_channels = self.encoder.out_channels
 
@@ -94,10 +116,13 @@ class SequenceEncoder(nn.Layer):
         """Backbone map ``[N, C, 1, W']`` → sequence ``[N, T, out_channels]``, T = W'.
 
         W' is the backbone's output width: W/4 of the input image for MobileNetV1Enhance
-        and the rec MobileNetV3 with default strides (32x320 → T = 80). ``out_channels`` is
-        C (``reshape``), ``hidden_size`` (``fc``) or ``2 * hidden_size`` (``rnn``). Same in
-        train, eval and export.
+        and the rec MobileNetV3 with default strides (32x320 → T = 80), W/8 for the v3/v4
+        backbones (48x320 → T = 40). ``out_channels`` is C (``reshape``), ``hidden_size``
+        (``fc``), ``2 * hidden_size`` (``rnn``) or ``dims`` (``svtr``). Same in train, eval and
+        export.
         """
+        if self.encoder_type == "svtr":
+            return self.encoder_reshape(self.encoder(x))
         x = self.encoder_reshape(x)
         if not self.only_reshape:
             x = self.encoder(x)
