@@ -44,19 +44,29 @@ def read_image(path: str, max_pixels: int = 64_000_000) -> np.ndarray:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise DataError(f"{path}: cannot read image file ({exc.strerror or exc})") from exc
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    return _decode(data, path, max_pixels)
+
+
+def read_image_bytes(data: bytes, name: str = "image", max_pixels: int = 64_000_000) -> np.ndarray:
+    """``read_image`` for encoded bytes (an upload): the same header check, decode and conversions;
+    DataError messages start with ``name``."""
+    size = image_size_from_header(bytes(data))
+    if size is not None and size[0] * size[1] > max_pixels:
+        raise DataError(f"{name}: {size[0]}x{size[1]} exceeds max_pixels={max_pixels} (read from the header; "
+                        "not decoded)")
+    return _decode(np.frombuffer(data, dtype=np.uint8), name, max_pixels)
+
+
+def _decode(data: np.ndarray, name: str, max_pixels: int) -> np.ndarray:
+    """Encoded uint8 buffer -> BGR uint8 HxWx3 (the part ``read_image`` and ``read_image_bytes`` share).
+
+    Decoded as upstream's ``cv2.imread`` decodes (``IMREAD_COLOR``): EXIF orientation applied (a
+    phone photo tagged "rotate 90" comes out upright, as training's ``DecodeImage`` sees it), alpha
+    dropped, gray and 16-bit converted to 8-bit BGR by OpenCV.
+    """
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if img is None:
-        raise DataError(f"{path}: cannot decode image")
+        raise DataError(f"{name}: cannot decode image")
     if img.shape[0] * img.shape[1] > max_pixels:
-        raise DataError(f"{path}: {img.shape[1]}x{img.shape[0]} exceeds max_pixels={max_pixels}")
-    if img.dtype == np.uint16:
-        img = (img / 257.0).round().astype(np.uint8)
-    elif img.dtype != np.uint8:
-        img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    if img.ndim == 2:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    elif img.shape[2] == 4:
-        img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    elif img.shape[2] == 1:
-        img = cv2.cvtColor(img[:, :, 0], cv2.COLOR_GRAY2BGR)
+        raise DataError(f"{name}: {img.shape[1]}x{img.shape[0]} exceeds max_pixels={max_pixels}")
     return img

@@ -251,3 +251,19 @@ def test_predict_det_cli_writes_boxes_json_results_file_and_pictures(model_dir, 
         saved = [line.rstrip("\n").split("\t") for line in f]
     assert [(p, json.loads(b)) for p, b in saved] == [(r["path"], r["boxes"]) for r in rows]
     assert cv2.imread(str(out_dir / "det_res_a.png")).shape == BASE.shape
+
+
+def test_exif_orientation_is_applied_as_upstream_imread(tmp_path):
+    """A JPEG stored 100x40 with EXIF orientation 6 (rotate 90 CW) is read 40 wide, 100 tall, upright."""
+    from PIL import Image
+
+    stored = np.zeros((40, 100, 3), np.uint8)
+    stored[:, :10] = 255  # a white band on the stored left edge: after rotating 90 CW it is on top
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "phone.jpg"
+    Image.fromarray(stored).save(path, exif=exif.tobytes(), quality=95)
+    img = read_image(str(path))
+    assert img.shape == (100, 40, 3)
+    assert img[:10].mean() > 200 and img[20:].mean() < 30
+    np.testing.assert_array_equal(img, cv2.imread(str(path)))
