@@ -23,7 +23,7 @@ setup(
     # (ablation, benchmark) work from an installed wheel too (ppocr.resources.config_path).
     packages=find_packages(include=["ppocr", "ppocr.*"]) + ["ppocr.bundled_configs"],
     package_dir={"ppocr.bundled_configs": "configs"},
-    package_data={"ppocr": ["synth/fonts/*", "utils/dicts/*"],
+    package_data={"ppocr": ["synth/fonts/*", "utils/dicts/*", "label/static/*"],
                   "ppocr.bundled_configs": ["*.yml", "*/*.yml", "*/*/*.yml"]},
     include_package_data=True,
     install_requires=requirements,

@@ -28,6 +28,7 @@ COMMANDS = {
     "import_model": "ppocr.commands.import_model",
     "models": "ppocr.commands.models",
     "ocr": "ppocr.commands.ocr",
+    "label": "ppocr.commands.label",
 }
 
 
