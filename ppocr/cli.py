@@ -29,6 +29,7 @@ COMMANDS = {
     "models": "ppocr.commands.models",
     "ocr": "ppocr.commands.ocr",
     "label": "ppocr.commands.label",
+    "serve": "ppocr.commands.serve",
 }
 
 
