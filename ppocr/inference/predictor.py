@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -80,7 +82,12 @@ def load_error(exc: BaseException, model_dir: str, model_file: str, params_file:
 
 
 class Predictor:
-    """One ``paddle.inference`` predictor; calls are serialized by a lock.
+    """One ``paddle.inference`` predictor; every call runs on one long-lived thread of its own.
+
+    Paddle's oneDNN keeps per-thread state: a predictor run on a thread that then exits fails
+    (``std::exception``) when a later thread reuses that thread's id for a shape the dead one ran,
+    and a predictor run from N threads holds N kernel caches. So ``run`` hands the work to the
+    predictor's own worker thread, whichever thread calls it; calls are serialized there.
 
     Paddle 3.3 turns oneDNN on for CPU predictors unless ``disable_mkldnn()`` is called,
     so ``enable_mkldnn=False`` calls it explicitly. If the graph fails under oneDNN
@@ -101,6 +108,8 @@ class Predictor:
         self._lock = threading.Lock()
         self._ran_ok = False
         self._predictor = self._create(self.enable_mkldnn)
+        self._runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ppocr-predictor")
+        weakref.finalize(self, self._runner.shutdown, wait=False)
 
     def _create(self, mkldnn: bool):
         try:
@@ -126,6 +135,10 @@ class Predictor:
         return config
 
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
+        """Outputs for ``inputs`` (float32 arrays, one per model input), computed on the worker thread."""
+        return self._runner.submit(self._run_with_fallback, inputs).result()
+
+    def _run_with_fallback(self, inputs: tuple[np.ndarray, ...]) -> list[np.ndarray]:
         with self._lock:
             try:
                 return self._run(inputs)

@@ -267,3 +267,27 @@ def test_exif_orientation_is_applied_as_upstream_imread(tmp_path):
     assert img.shape == (100, 40, 3)
     assert img[:10].mean() > 200 and img[20:].mean() < 30
     np.testing.assert_array_equal(img, cv2.imread(str(path)))
+
+
+def test_runs_from_short_lived_threads_and_a_pool_agree(tmp_path):
+    """Whichever thread calls ``run``, the work runs on the predictor's one worker thread (the real-model
+    failure this prevents is reproduced in tests/inference/test_threads_official.py)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ppocr.inference.predictor import Predictor
+
+    _, _, model_dir = export_tiny("det", str(tmp_path))
+    predictor = Predictor(model_dir)
+    x = np.random.default_rng(0).random((1, 3, 64, 96), dtype=np.float32)
+    out = {}
+    warm = threading.Thread(target=lambda: out.setdefault("warm", predictor.run(x)[0]))
+    warm.start()
+    warm.join()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: predictor.run(x)[0], range(8)))
+    for r in results:
+        np.testing.assert_array_equal(r, out["warm"])
+    names = set()
+    predictor._runner.submit(lambda: names.add(threading.current_thread().name)).result()
+    assert len(names) == 1 and next(iter(names)).startswith("ppocr-predictor")
