@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -81,13 +80,31 @@ def load_error(exc: BaseException, model_dir: str, model_file: str, params_file:
     return ConfigError(f"{model_dir}: paddle.inference cannot load the model ({first})")
 
 
+_RUNNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ppocr-predictor")
+_RUNNER_THREAD: list[threading.Thread] = []
+
+
+def _on_runner(fn, *args):
+    """Run ``fn(*args)`` on the process's one predictor thread (directly when already on it)."""
+    if _RUNNER_THREAD and threading.current_thread() is _RUNNER_THREAD[0]:
+        return fn(*args)
+
+    def call():
+        if not _RUNNER_THREAD:
+            _RUNNER_THREAD.append(threading.current_thread())
+        return fn(*args)
+
+    return _RUNNER.submit(call).result()
+
+
 class Predictor:
-    """One ``paddle.inference`` predictor; every call runs on one long-lived thread of its own.
+    """One ``paddle.inference`` predictor; every call runs on the process's one predictor thread.
 
     Paddle's oneDNN keeps per-thread state: a predictor run on a thread that then exits fails
     (``std::exception``) when a later thread reuses that thread's id for a shape the dead one ran,
-    and a predictor run from N threads holds N kernel caches. So ``run`` hands the work to the
-    predictor's own worker thread, whichever thread calls it; calls are serialized there.
+    and a predictor run from N threads holds N kernel caches (and N malloc arenas). So ``run`` hands
+    the work to one long-lived thread shared by all predictors, whichever thread calls it. On a CPU
+    each run already uses ``cpu_threads`` cores, so serializing runs costs little.
 
     Paddle 3.3 turns oneDNN on for CPU predictors unless ``disable_mkldnn()`` is called,
     so ``enable_mkldnn=False`` calls it explicitly. If the graph fails under oneDNN
@@ -108,8 +125,6 @@ class Predictor:
         self._lock = threading.Lock()
         self._ran_ok = False
         self._predictor = self._create(self.enable_mkldnn)
-        self._runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ppocr-predictor")
-        weakref.finalize(self, self._runner.shutdown, wait=False)
 
     def _create(self, mkldnn: bool):
         try:
@@ -136,7 +151,7 @@ class Predictor:
 
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
         """Outputs for ``inputs`` (float32 arrays, one per model input), computed on the worker thread."""
-        return self._runner.submit(self._run_with_fallback, inputs).result()
+        return _on_runner(self._run_with_fallback, inputs)
 
     def _run_with_fallback(self, inputs: tuple[np.ndarray, ...]) -> list[np.ndarray]:
         with self._lock:

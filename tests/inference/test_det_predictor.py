@@ -270,7 +270,7 @@ def test_exif_orientation_is_applied_as_upstream_imread(tmp_path):
 
 
 def test_runs_from_short_lived_threads_and_a_pool_agree(tmp_path):
-    """Whichever thread calls ``run``, the work runs on the predictor's one worker thread (the real-model
+    """Whichever thread calls ``run``, the work runs on the process's one predictor thread (the real-model
     failure this prevents is reproduced in tests/inference/test_threads_official.py)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
@@ -288,6 +288,12 @@ def test_runs_from_short_lived_threads_and_a_pool_agree(tmp_path):
         results = list(pool.map(lambda _: predictor.run(x)[0], range(8)))
     for r in results:
         np.testing.assert_array_equal(r, out["warm"])
-    names = set()
-    predictor._runner.submit(lambda: names.add(threading.current_thread().name)).result()
-    assert len(names) == 1 and next(iter(names)).startswith("ppocr-predictor")
+    from ppocr.inference import predictor as predictor_module
+
+    seen = []
+    real = predictor._run_with_fallback
+    predictor._run_with_fallback = lambda inputs: seen.append(threading.current_thread()) or real(inputs)
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda _: predictor.run(x), range(6)))
+    assert len(set(seen)) == 1 and seen[0] is predictor_module._RUNNER_THREAD[0]
+    assert seen[0].name.startswith("ppocr-predictor") and seen[0] is not threading.current_thread()
