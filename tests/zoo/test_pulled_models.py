@@ -83,10 +83,20 @@ def test_imported_v2_rec_equals_onnxruntime_on_the_released_file(pulled):
     np.testing.assert_allclose([t.score for t in got], [t.score for t in want], atol=1e-4)
 
 
-def test_en_v4_rec_on_onnxruntime_gives_upstreams_texts(pulled):
-    """97 classes (blank + en_dict's 95 lines + the appended space) on the onnxruntime backend."""
-    recognizer = TextRecognizer(pulled[EN_REC].path)
-    assert isinstance(recognizer.predictor, OnnxPredictor) and recognizer.characters.ctc_num_classes == 97
+@pytest.mark.parametrize("imported", [False, True], ids=["released-onnx", "imported"])
+def test_en_v4_rec_gives_upstreams_texts(pulled, imported, tmp_path, monkeypatch):
+    """97 classes (blank + en_dict's 95 lines + the appended space): the released .onnx on the
+    onnxruntime backend, and our Paddle 3 export of its imported weights on paddle.inference."""
+    if imported:
+        recognizer = TextRecognizer(pulled[EN_REC].path)
+        assert not isinstance(recognizer.predictor, OnnxPredictor)
+    else:
+        from ppocr.zoo import pull as pull_mod
+
+        monkeypatch.setattr(pull_mod, "import_status", lambda entry: (False, "test: inference-only"))
+        recognizer = TextRecognizer(pull_model(EN_REC, str(tmp_path), progress=False).path)
+        assert isinstance(recognizer.predictor, OnnxPredictor)
+    assert recognizer.characters.ctc_num_classes == 97
     differ = []
     for image in upstream_lines("en_scene"):
         crops, texts = zip(*image)
@@ -96,10 +106,11 @@ def test_en_v4_rec_on_onnxruntime_gives_upstreams_texts(pulled):
     assert len(differ) <= 1 and all(w.startswith("Please lower") for w, _ in differ), differ
 
 
-def test_inference_only_v4_rec_dir_gives_upstreams_texts(pulled):
-    """The released Paddle 2 dir as is, on paddle.inference, with the inference.yml the pull wrote."""
+def test_imported_v4_rec_dir_gives_upstreams_texts(pulled):
+    """The released Paddle 2 dir imported (fused PPLCNetV3 un-fused), exported by us, on paddle.inference
+    with the inference.yml the pull wrote."""
     v4 = pull_model("ch_PP-OCRv4_rec", progress=False)
-    assert v4.weights == "released" and v4.checkpoint is None
+    assert v4.weights == "imported" and v4.checkpoint is not None
     classifier, recognizer = TextClassifier(pulled[CLS].path), TextRecognizer(v4.path)
     assert recognizer.image_shape == [3, 48, 320]
     for image in upstream_lines("v4_scene"):
@@ -146,7 +157,6 @@ def test_pretrained_model_may_name_a_pulled_model(pulled):
     np.testing.assert_allclose(probs, create_predictor(pulled[CLS].path).run(x)[0], atol=1e-4)
 
 
-def test_pretrained_model_names_a_model_without_a_checkpoint():
-    with pytest.raises(ConfigError, match="ch_PP-OCRv4_rec has no trainable checkpoint: inference-only "
-                                          r"\(PP-OCRv4 architectures are not in ppocr yet\)"):
+def test_pretrained_model_names_a_model_without_a_checkpoint(inference_only):
+    with pytest.raises(ConfigError, match="ch_PP-OCRv4_rec has no trainable checkpoint: test: inference-only"):
         load_pretrained_weights(paddle.nn.Linear(2, 2), "ch_PP-OCRv4_rec")

@@ -82,6 +82,17 @@ def input_shapes(config: dict[str, Any], model_type: str, declared: list[int]) -
 
 def load_images(config: dict[str, Any], paths: list[str]) -> list[tuple[str, np.ndarray]]:
     """Each image through the config's Eval transforms (train-only ones dropped), as ``[1, C, H, W]``."""
+    items = []
+    for path in paths:
+        if not os.path.isfile(path):
+            raise DataError(f"image not found: {path}")
+        with open(path, "rb") as f:
+            items.append((path, f.read()))
+    return preprocess(config, items)
+
+
+def preprocess(config: dict[str, Any], items: list[tuple[str, bytes]]) -> list[tuple[str, np.ndarray]]:
+    """Encoded images (``(label, bytes)``) through the config's Eval transforms, as ``[1, C, H, W]``."""
     from ppocr.data.imaug import build_transforms, inference_ops, transform
 
     try:
@@ -91,14 +102,11 @@ def load_images(config: dict[str, Any], paths: list[str]) -> list[tuple[str, np.
     ops = build_transforms(inference_ops(eval_ops) + [{"KeepKeys": {"keep_keys": ["image"]}}],
                            config.get("Global") or {}, where="Eval.dataset.transforms (import check)")
     out = []
-    for path in paths:
-        if not os.path.isfile(path):
-            raise DataError(f"image not found: {path}")
-        with open(path, "rb") as f:
-            data = transform({"image": f.read(), "img_path": path}, ops)
-        if data is None:
-            raise DataError(f"{path}: the Eval transforms rejected the image")
-        out.append((path, np.asarray(data[0], dtype=np.float32)[None]))
+    for label, data in items:
+        result = transform({"image": data, "img_path": label}, ops)
+        if result is None:
+            raise DataError(f"{label}: the Eval transforms rejected the image")
+        out.append((label, np.asarray(result[0], dtype=np.float32)[None]))
     return out
 
 
@@ -155,8 +163,11 @@ def first_divergence(tracer: Tracer, graph: SourceGraph, mapping: MappingResult,
 
 def run_checks(model: Any, tracer: Tracer, graph: SourceGraph, mapping: MappingResult, runner: Any,
                shapes: list[list[int]], images: list[tuple[str, np.ndarray]], atol: float, where: str,
-               seed: int = 0) -> list[OutputCheck]:
+               seed: int = 0, source_outputs: dict[str, np.ndarray] | None = None) -> list[OutputCheck]:
     """Compare on random inputs of ``shapes`` and on ``images``.
+
+    ``source_outputs`` (input label -> the source's output) is filled on the first call and
+    reused by a second one on the same inputs (the importer checks a fused and an unfused model).
 
     Raises:
         ConfigError: an output differs by more than ``atol`` (or in shape), with the first
@@ -171,7 +182,12 @@ def run_checks(model: Any, tracer: Tracer, graph: SourceGraph, mapping: MappingR
     for label, x in inputs:
         with paddle.no_grad():
             ours = main_output(model(paddle.to_tensor(x)))
-        theirs = np.asarray(runner.run(x))
+        if source_outputs is not None and label in source_outputs:
+            theirs = source_outputs[label]
+        else:
+            theirs = np.asarray(runner.run(x))
+            if source_outputs is not None:
+                source_outputs[label] = theirs
         if ours.shape != theirs.shape:
             raise ConfigError(f"{where}: output shape {list(ours.shape)} in our model, {list(theirs.shape)} in the "
                               f"source, on {label} {list(x.shape)}")

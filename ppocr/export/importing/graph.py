@@ -12,6 +12,9 @@ our (Paddle dygraph) layout under fixed role names:
 - ``lstm``: ``l{k}.{fw|bw}.{weight_ih|weight_hh|bias_ih|bias_hh}`` in Paddle's gate order
   (i, f, c, o); attrs ``num_layers``, ``bidirectional``, ``hidden_size``. A source may split
   one of our LSTMs into several ops (ONNX: one per layer); mapping joins consecutive ones.
+- ``layer_norm``: ``scale``, ``bias`` ``[C]`` over the last axis; attr ``epsilon``.
+- ``affine``: ``scale``, ``bias`` ``[1]``: ``scale * x + bias`` with two learnable scalars
+  (PPLCNetV3's learnable affine blocks; a multiply then an add of one-element weights).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-KINDS = ("conv", "conv_transpose", "batch_norm", "linear", "lstm")
+KINDS = ("conv", "conv_transpose", "batch_norm", "linear", "lstm", "layer_norm", "affine")
 
 
 @dataclass

@@ -10,7 +10,8 @@ op paired with that layer (and the other way round). Special cases:
   while the source has no BatchNorm there: a converter fused conv+BN. The conv weight loads,
   our BN becomes the identity with ``beta = bias`` (scale 1, mean 0, variance ``1 - eps``);
 - our conv/Linear has a bias the source op lacks: it is set to zeros (listed as initialised);
-- one LSTM of ours (``num_layers`` layers) may be several consecutive source LSTM ops.
+- one LSTM of ours (``num_layers`` layers) may be several consecutive source LSTM ops;
+- a LayerNorm's epsilon and normalized size must agree; an affine block (two scalars) maps as is.
 
 Anything left on either side, or a state_dict key no pair fills, stops the import with a
 ``ConfigError`` naming our layer and the source op.
@@ -177,16 +178,20 @@ class _Mapper:
         self.result.fused.append(f"{s.op_type} '{s.name}' -> {t.path} + {nxt.path} (BN set to identity, beta = bias)")
         return 2
 
-    def batch_norm(self, i: int, j: int) -> None:
+    def norm(self, i: int, j: int, roles: tuple[str, ...], what: str) -> None:
+        """A BatchNorm or LayerNorm: epsilon must agree; a role our layer lacks must be constant there."""
         t, s = self.layers[i], self.ops[j]
         a, b = t.attrs["epsilon"], s.attrs["epsilon"]
         if abs(a - b) > _EPS_RTOL * max(abs(a), abs(b)):
             raise self.fail(i, j, f"epsilon {b:g} in the source, {a:g} in our model")
-        for role in ("scale", "bias", "mean", "variance"):
+        for role in roles:
             if role in t.params:
                 self.put(i, j, role, s.tensors[role], s.tensor_names[role])
             elif not np.allclose(s.tensors[role], 1.0 if role == "scale" else 0.0):
-                raise self.fail(i, j, f"our BatchNorm has no {role} parameter but the source's is not constant")
+                raise self.fail(i, j, f"our {what} has no {role} parameter but the source's is not constant")
+
+    def batch_norm(self, i: int, j: int) -> None:
+        self.norm(i, j, ("scale", "bias", "mean", "variance"), "BatchNorm")
 
     def linear(self, i: int, j: int) -> None:
         t, s = self.layers[i], self.ops[j]
@@ -197,6 +202,13 @@ class _Mapper:
                      s.tensor_names.get("bias", ""))
         elif "bias" in s.tensors:
             raise self.fail(i, j, "the source Linear has a bias, ours has none")
+
+    def layer_norm(self, i: int, j: int) -> None:
+        self.norm(i, j, ("scale", "bias"), "LayerNorm")
+
+    def affine(self, i: int, j: int) -> None:
+        for role in ("scale", "bias"):
+            self.put(i, j, role, self.ops[j].tensors[role], self.ops[j].tensor_names[role])
 
     def lstm(self, i: int, j: int) -> int:
         """Fill our LSTM from consecutive source LSTM ops; returns how many it used."""
@@ -236,8 +248,8 @@ class _Mapper:
             elif t.kind == "batch_norm":
                 self.batch_norm(i, j)
                 n_t, n_s = 1, 1
-            elif t.kind == "linear":
-                self.linear(i, j)
+            elif t.kind in ("linear", "layer_norm", "affine"):
+                getattr(self, t.kind)(i, j)
                 n_t, n_s = 1, 1
             else:
                 n_t, n_s = 1, self.lstm(i, j)

@@ -11,20 +11,27 @@ with small constant subgraphs (Unsqueeze/Concat/Slice that reorder the gates). S
   implemented in numpy; nothing from the file is executed);
 - ``Conv``/``ConvTranspose`` followed by its only consumer ``Add(x, const [1, C, 1, 1])``,
   and ``MatMul``/``Gemm`` followed by ``Add(x, const [C])``, become one op with a bias;
+- ``Mul(x, const [1])`` whose only consumer is ``Add(const [1])`` is a learnable affine block;
+- a LayerNorm is ``LayerNormalization`` (opset 17), or as paddle2onnx writes it for older
+  opsets: ``(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps)`` along the last axis, then
+  ``Mul(const [C])`` and ``Add(const [C])``;
 - a float constant with varying values that no supported op reads (outside settings
   inputs such as Resize scales) is reported in ``SourceGraph.unmapped``: a weight the
-  import would lose.
+  import would lose. One-element constants count as weights only where an affine block
+  reads them.
 """
 
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from ppocr.errors import ConfigError, DataError
 from ppocr.export.importing.graph import ONNX_TO_PADDLE_GATES, SourceGraph, SourceOp, lstm_role, reorder_gates
+from ppocr.export.importing.onnx_norms import attrs_of, layer_norm_op, mul_op
 
 # Pure data movement: safe to fold when every input is constant.
 FOLDABLE = frozenset({"Constant", "Identity", "Unsqueeze", "Squeeze", "Concat", "Slice", "Reshape",
@@ -39,12 +46,6 @@ SETTINGS_INPUTS: dict[str, tuple[int, ...]] = {
 _ALIASES = frozenset({"Identity", "Dropout"})
 _RELAYOUTS = frozenset({"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Flatten"})
 _LSTM_DEFAULT_ACTS = [b"Sigmoid", b"Tanh", b"Tanh"]
-
-
-def _attrs(node) -> dict[str, Any]:
-    from onnx import helper
-
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
 def _load(path: str):
@@ -194,7 +195,8 @@ class _Reader:
         ops: list[SourceOp] = []
         unmapped: list[str] = []
         handlers = {"Conv": self._conv, "ConvTranspose": self._conv, "BatchNormalization": self._batch_norm,
-                    "Gemm": self._gemm, "MatMul": self._matmul, "LSTM": self._lstm}
+                    "Gemm": self._gemm, "MatMul": self._matmul, "LSTM": self._lstm, "Mul": partial(mul_op, self),
+                    "LayerNormalization": partial(layer_norm_op, self)}
         for i, node in enumerate(self.nodes):
             if i in self.absorbed or node.op_type in FOLDABLE and all(o in self.const for o in node.output if o):
                 continue
@@ -229,7 +231,7 @@ class _Reader:
 
     def _conv(self, index: int) -> SourceOp:
         node = self.nodes[index]
-        a = _attrs(node)
+        a = attrs_of(node)
         w_name, weight = self.weight(index, 1, "weight")
         transpose = node.op_type == "ConvTranspose"
         groups = int(a.get("group", 1))
@@ -253,7 +255,7 @@ class _Reader:
 
     def _batch_norm(self, index: int) -> SourceOp:
         node = self.nodes[index]
-        a = _attrs(node)
+        a = attrs_of(node)
         if int(a.get("training_mode", 0)):
             raise DataError(f"{self.path}: BatchNormalization '{self.name(index)}' is in training mode")
         tensors, names = {}, {}
@@ -287,7 +289,7 @@ class _Reader:
 
     def _gemm(self, index: int) -> SourceOp | None:
         node = self.nodes[index]
-        a = _attrs(node)
+        a = attrs_of(node)
         if int(a.get("transA", 0)) or node.input[1] not in self.const:
             return None
         w_name, weight = self.weight(index, 1, "weight")
@@ -303,7 +305,7 @@ class _Reader:
 
     def _lstm(self, index: int) -> SourceOp:
         node = self.nodes[index]
-        a = _attrs(node)
+        a = attrs_of(node)
         where = f"{self.path}: LSTM '{self.name(index)}'"
         direction = a.get("direction", b"forward")
         direction = direction.decode() if isinstance(direction, bytes) else str(direction)

@@ -11,7 +11,10 @@ Recognised, in program order:
   ``[out]`` parameter): a Linear;
 - ``rnn`` with ``mode == "LSTM"``: ``WeightList`` is every (layer, direction)'s
   ``[weight_ih, weight_hh]`` followed by every one's ``[bias_ih, bias_hh]``, gates already in
-  Paddle's order.
+  Paddle's order;
+- ``layer_norm`` (``Scale``/``Bias``, ``epsilon``);
+- ``elementwise_mul`` of a one-element parameter whose only consumer is an ``elementwise_add``
+  of another one-element parameter: a learnable affine block (``scale * x + bias``).
 
 Every persistable parameter must be read by one of these; any other is reported unmapped.
 """
@@ -90,7 +93,8 @@ class _Builder:
 
     def build(self) -> SourceGraph:
         handlers = {**{t: self._conv for t in _CONVS}, "batch_norm": self._batch_norm, "sync_batch_norm":
-                    self._batch_norm, **{t: self._matmul for t in _MATMULS}, "rnn": self._rnn}
+                    self._batch_norm, **{t: self._matmul for t in _MATMULS}, "rnn": self._rnn,
+                    "layer_norm": self._layer_norm, "elementwise_mul": self._affine}
         ops: list[SourceOp] = []
         unmapped: list[str] = []
         for i, op in enumerate(self.ops):
@@ -163,6 +167,37 @@ class _Builder:
         return SourceOp("batch_norm", op.name, op.type, tensors, names,
                         {"epsilon": float(op.attrs.get("epsilon", 1e-5))}, input=op.first("X"),
                         output=op.outputs["Y"][0])
+
+    def _layer_norm(self, op: PaddleOp) -> SourceOp | None:
+        if any(op.first(slot) not in self.weights for slot in ("Scale", "Bias")):
+            return None
+        names, tensors = {}, {}
+        for role, slot in (("scale", "Scale"), ("bias", "Bias")):
+            names[role], tensors[role] = self.take(op.first(slot))
+        return SourceOp("layer_norm", op.name, op.type, tensors, names,
+                        {"epsilon": float(op.attrs.get("epsilon", 1e-5))}, input=op.first("X"),
+                        output=op.outputs["Y"][0])
+
+    def _affine(self, op: PaddleOp) -> SourceOp | None:
+        """``scale * x`` (one-element ``scale``) followed by ``+ bias`` (one element), if that is what it is."""
+        x, y = op.first("X"), op.first("Y")
+        scale, data = (x, y) if x in self.weights else (y, x)
+        if scale not in self.weights or data in self.weights or self.weights[scale][1].size != 1:
+            return None
+        out = op.outputs["Out"][0]
+        users = self.consumers.get(out, [])
+        if len(users) != 1 or self.ops[users[0]].type != "elementwise_add":
+            return None
+        add = self.ops[users[0]]
+        bias = add.first("Y") if add.first("X") == out else add.first("X")
+        if bias not in self.weights or self.weights[bias][1].size != 1:
+            return None
+        self.absorbed.add(users[0])
+        names, tensors = {}, {}
+        for role, value in (("scale", scale), ("bias", bias)):
+            names[role], arr = self.take(value)
+            tensors[role] = arr.reshape(1)
+        return SourceOp("affine", op.name, op.type, tensors, names, {}, input=data, output=add.outputs["Out"][0])
 
     def _matmul(self, op: PaddleOp) -> SourceOp | None:
         if op.first("Y") not in self.weights or op.first("X") in self.weights:

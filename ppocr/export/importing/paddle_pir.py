@@ -31,11 +31,12 @@ _IN_SLOTS = {
     "conv2d": ("Input", "Filter"), "depthwise_conv2d": ("Input", "Filter"),
     "conv2d_transpose": ("Input", "Filter", "OutputSize"), "depthwise_conv2d_transpose": ("Input", "Filter", "OutputSize"),
     "batch_norm": ("X", "Mean", "Variance", "Scale", "Bias"), "matmul_v2": ("X", "Y"),
-    "elementwise_add": ("X", "Y"), "rnn": ("Input", "PreState", "WeightList", "SequenceLength", "DropoutState"),
-    "reshape2": ("X", "Shape"),
+    "elementwise_add": ("X", "Y"), "elementwise_mul": ("X", "Y"), "layer_norm": ("X", "Scale", "Bias"),
+    "rnn": ("Input", "PreState", "WeightList", "SequenceLength", "DropoutState"), "reshape2": ("X", "Shape"),
 }
 _OUT_SLOTS = {"conv2d": ("Output",), "depthwise_conv2d": ("Output",), "conv2d_transpose": ("Output",),
-              "depthwise_conv2d_transpose": ("Output",), "batch_norm": ("Y",), "rnn": ("Out",)}
+              "depthwise_conv2d_transpose": ("Output",), "batch_norm": ("Y",), "rnn": ("Out",),
+              "layer_norm": ("Y", "Mean", "Variance")}
 _TYPES = {"add": "elementwise_add", "matmul": "matmul_v2", "batch_norm_": "batch_norm", "reshape": "reshape2",
           "multiply": "elementwise_mul"}
 _ATTRS = {"transpose_x": "trans_x", "transpose_y": "trans_y"}

@@ -35,11 +35,19 @@ class ImportReport:
         keys_total: state_dict keys of the (sub-)model; ``keys_mapped`` those filled from the source.
         mapping: each source tensor and the key(s) it went to.
         initialised: keys set to a value the source implies but does not store (zero biases,
-            the identity BN of an undone conv+BN fusion).
+            the identity BN of an undone conv+BN fusion; for a fused re-parameterised source, the
+            first branch's identity BN and the zeroed BNs of the other branches).
         not_in_source: keys of layers our model does not run in eval mode, hence absent from any
-            inference export (DB's threshold branch); they keep their initialisation.
-        fused: conv+BN fusions undone.
-        checks: the output comparisons, ``atol`` their tolerance.
+            inference export (DB's threshold branch, a MultiHead's SAR/NRTR branch); they keep
+            their initialisation.
+        fresh: keys that run but start switched off, keeping a fresh model's initialisation (the
+            conv weights of re-parameterisation branches whose BN gamma is 0).
+        fused: conv+BN fusions and re-parameterised layers undone.
+        checks: the saved (trainable) model's output comparisons, ``atol`` their tolerance.
+        reparam: None without re-parameterisable layers; ``fused`` when the source held them fused
+            (mapped onto our ``rep()``-ed model, then un-fused; ``fused_checks`` are that fused
+            model's comparisons) or ``unfused``.
+        calibration: for ``fused``, the inputs that gave the re-created branches' BN statistics.
     """
 
     source: str
@@ -58,6 +66,10 @@ class ImportReport:
     fused: list[str] = field(default_factory=list)
     checks: list[OutputCheck] = field(default_factory=list)
     atol: float = 1e-4
+    reparam: str | None = None
+    fresh: list[str] = field(default_factory=list)
+    fused_checks: list[OutputCheck] = field(default_factory=list)
+    calibration: str | None = None
 
     @property
     def max_abs_diff(self) -> float:
@@ -70,9 +82,11 @@ class ImportReport:
             "config": self.config, "sub_model": self.sub_model, "model_type": self.model_type,
             "weights": self.weights, "weights_sha256": self.weights_sha256,
             "keys_total": self.keys_total, "keys_mapped": self.keys_mapped,
-            "initialised": self.initialised, "not_in_source": self.not_in_source, "fused": self.fused,
-            "atol": self.atol, "max_abs_diff": self.max_abs_diff,
+            "initialised": self.initialised, "not_in_source": self.not_in_source, "fresh": self.fresh,
+            "fused": self.fused, "reparam": self.reparam,
+            "calibration": self.calibration, "atol": self.atol, "max_abs_diff": self.max_abs_diff,
             "checks": [c.to_dict() for c in self.checks],
+            "fused_checks": [c.to_dict() for c in self.fused_checks],
             "mapping": [m.to_dict() for m in self.mapping],
         }
 

@@ -1,11 +1,12 @@
 """Our dygraph model's parameterised layers in the order its forward pass calls them.
 
-Forward pre/post hooks on ``Conv2D``, ``Conv2DTranspose``, the BatchNorms, ``Linear`` and
-``LSTM`` record each call, which layer produced its input (tensor identity), and on request
-its output, for the activation comparison that names the first divergent layer. Each
-layer's parameters are listed under the importer's role names (``graph`` module) with every
-state_dict key that refers to them: Paddle's LSTM registers each weight twice
-(``weight_ih_l0`` and ``0.cell_fw.weight_ih``), both keys point at one Parameter.
+Forward pre/post hooks on ``Conv2D``, ``Conv2DTranspose``, the BatchNorms, ``Linear``, ``LSTM``,
+``LayerNorm`` and PPLCNetV3's ``LearnableAffineBlock`` record each call, which layer produced
+its input (tensor identity), and on request its output, for the activation comparison that
+names the first divergent layer. Each layer's parameters are listed under the importer's role
+names (``graph`` module) with every state_dict key that refers to them: Paddle's LSTM
+registers each weight twice (``weight_ih_l0`` and ``0.cell_fw.weight_ih``), both keys point at
+one Parameter.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from paddle.nn.layer.norm import _BatchNormBase
 
 from ppocr.errors import ConfigError
 from ppocr.export.importing.graph import conv_pads, lstm_role
+from ppocr.modeling.backbones.rec_lcnetv3 import LearnableAffineBlock
 
 _KINDS: tuple[tuple[type, str], ...] = (
     (nn.Conv2DTranspose, "conv_transpose"), (nn.Conv2D, "conv"), (_BatchNormBase, "batch_norm"),
-    (nn.BatchNorm, "batch_norm"), (nn.Linear, "linear"), (nn.LSTM, "lstm"))
+    (nn.BatchNorm, "batch_norm"), (nn.Linear, "linear"), (nn.LSTM, "lstm"), (nn.LayerNorm, "layer_norm"),
+    (LearnableAffineBlock, "affine"))
 
 
 @dataclass
@@ -77,6 +80,12 @@ def _roles(kind: str, layer: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         attrs = {"epsilon": float(layer._epsilon)}
     elif kind == "linear":
         params = {"weight": layer.weight, "bias": layer.bias}
+        attrs = {}
+    elif kind == "layer_norm":
+        params = {"scale": layer.weight, "bias": layer.bias}
+        attrs = {"epsilon": float(layer._epsilon), "normalized_shape": [int(d) for d in layer._normalized_shape]}
+    elif kind == "affine":
+        params = {"scale": layer.scale, "bias": layer.bias}
         attrs = {}
     else:
         if getattr(layer, "proj_size", 0):
