@@ -38,7 +38,7 @@ def shrink(config, data, out):
 
 def test_demo_set_is_complete():
     assert DEMOS == ["det_cml_demo.yml", "det_copypaste_demo.yml", "det_dml_demo.yml", "det_pplcnet_demo.yml",
-                     "det_student_demo.yml", "det_teacher_demo.yml"]
+                     "det_ppocrv4_demo.yml", "det_student_demo.yml", "det_teacher_demo.yml"]
 
 
 @pytest.mark.parametrize("name", DEMOS)
