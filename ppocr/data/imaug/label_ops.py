@@ -18,6 +18,19 @@ def _where(data: dict[str, Any]) -> str:
     return str(data.get("img_path", "<sample>"))
 
 
+def text_label_problem(char_dict: CharacterDict, max_text_len: int, label: str) -> str | None:
+    """Why a text label cannot be encoded (empty, characters outside ``char_dict``, longer than
+    ``max_text_len``), or None; the checks every text label encoder shares."""
+    if label == "":
+        return "empty label"
+    unknown = char_dict.unknown_chars(label)
+    if unknown:
+        return "characters outside dictionary: " + ", ".join(repr(c) for c in unknown)
+    if len(label) > max_text_len:
+        return f"text longer than max_text_length ({len(label)} > {max_text_len})"
+    return None
+
+
 @TRANSFORMS.register()
 class CTCLabelEncode:
     """Text -> CTC target: dictionary index + 1 (0 is the blank), zero-padded.
@@ -53,14 +66,7 @@ class CTCLabelEncode:
 
     def check_label(self, label: str) -> str | None:
         """Why ``label`` cannot be encoded, or None when it can."""
-        if label == "":
-            return "empty label"
-        unknown = self.char_dict.unknown_chars(label)
-        if unknown:
-            return "characters outside dictionary: " + ", ".join(repr(c) for c in unknown)
-        if len(label) > self.max_text_len:
-            return f"text longer than max_text_length ({len(label)} > {self.max_text_len})"
-        return None
+        return text_label_problem(self.char_dict, self.max_text_len, label)
 
     def encode(self, text: str) -> list[int]:
         """Class ids (dictionary index + 1) of ``text``; raises ``DataError`` if unencodable."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ppocr.data.imaug.label_ops import CTCLabelEncode
+from ppocr.data.imaug.label_ops import CTCLabelEncode, text_label_problem
 from ppocr.errors import ConfigError, DataError
 from ppocr.registry import TRANSFORMS
 from ppocr.utils import seq_tokens as tokens
@@ -53,13 +53,9 @@ class _BoundedLabelEncode:
 
     def check_label(self, label: str) -> str | None:
         """Why ``label`` cannot be encoded, or None when it can."""
-        if label == "":
-            return "empty label"
-        unknown = self.char_dict.unknown_chars(label)
-        if unknown:
-            return "characters outside dictionary: " + ", ".join(repr(c) for c in unknown)
-        if len(label) > self.max_text_len:
-            return f"text longer than max_text_length ({len(label)} > {self.max_text_len})"
+        problem = text_label_problem(self.char_dict, self.max_text_len, label)
+        if problem is not None:
+            return problem
         n = len(self.char_dict.normalize(label))
         if n >= self.max_text_len - 1:
             return (f"text too long for the {self.kind} target with start/end tokens "

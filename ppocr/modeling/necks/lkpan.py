@@ -12,7 +12,7 @@ from paddle.nn.initializer import KaimingUniform
 
 from ppocr.errors import ConfigError
 from ppocr.modeling.necks.intracl import IntraCLBlock
-from ppocr.modeling.necks.rse_fpn import check_fpn_channels, fuse_quarter, top_down
+from ppocr.modeling.necks.rse_fpn import apply_intracl, check_fpn_channels, fuse_quarter, lateral_pyramid
 from ppocr.registry import NECKS
 
 __all__ = ["DSConv", "LKPAN"]
@@ -100,17 +100,7 @@ class LKPAN(nn.Layer):
     def forward(self, x: Sequence[paddle.Tensor]) -> paddle.Tensor:
         """Four backbone maps ``[N, in_channels[i], H/s, W/s]``, s = 4, 8, 16, 32 (H, W multiples
         of 32) → fused ``[N, out_channels, H/4, W/4]``. Same in train, eval and export."""
-        c2, c3, c4, c5 = x
-        # upstream's call order (deepest first)
-        in5 = self.ins_conv[3](c5)
-        in4 = self.ins_conv[2](c4)
-        in3 = self.ins_conv[1](c3)
-        in2 = self.ins_conv[0](c2)
-        out2, out3, out4 = top_down(in2, in3, in4, in5)
-        f5 = self.inp_conv[3](in5)
-        f4 = self.inp_conv[2](out4)
-        f3 = self.inp_conv[1](out3)
-        f2 = self.inp_conv[0](out2)
+        f2, f3, f4, f5 = lateral_pyramid(self.ins_conv, self.inp_conv, x)
         pan3 = f3 + self.pan_head_conv[0](f2)
         pan4 = f4 + self.pan_head_conv[1](pan3)
         pan5 = f5 + self.pan_head_conv[2](pan4)
@@ -118,6 +108,4 @@ class LKPAN(nn.Layer):
         p3 = self.pan_lat_conv[1](pan3)
         p4 = self.pan_lat_conv[2](pan4)
         p5 = self.pan_lat_conv[3](pan5)
-        if self.intracl:
-            p5, p4, p3, p2 = self.incl4(p5), self.incl3(p4), self.incl2(p3), self.incl1(p2)
-        return fuse_quarter(p2, p3, p4, p5)
+        return fuse_quarter(*apply_intracl(self, [p2, p3, p4, p5]))

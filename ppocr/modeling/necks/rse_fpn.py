@@ -16,7 +16,7 @@ from ppocr.modeling.necks.intracl import IntraCLBlock
 from ppocr.modeling.necks.upsample import upsample_nearest
 from ppocr.registry import NECKS
 
-__all__ = ["RSEFPN", "RSELayer", "check_fpn_channels", "fuse_quarter", "top_down"]
+__all__ = ["RSEFPN", "RSELayer", "apply_intracl", "check_fpn_channels", "fuse_quarter", "lateral_pyramid"]
 
 
 def check_fpn_channels(name: str, in_channels: Sequence[int], out_channels: int) -> None:
@@ -28,13 +28,30 @@ def check_fpn_channels(name: str, in_channels: Sequence[int], out_channels: int)
         raise ConfigError(f"Neck {name}.out_channels must be a positive multiple of 4, got {out_channels!r}")
 
 
-def top_down(in2: paddle.Tensor, in3: paddle.Tensor, in4: paddle.Tensor, in5: paddle.Tensor
-             ) -> tuple[paddle.Tensor, paddle.Tensor, paddle.Tensor]:
-    """FPN top-down sums of lateral maps at 1/4..1/32 → ``(out2, out3, out4)`` at 1/4, 1/8, 1/16."""
+def lateral_pyramid(ins_conv: Sequence[nn.Layer], inp_conv: Sequence[nn.Layer], x: Sequence[paddle.Tensor]
+                    ) -> list[paddle.Tensor]:
+    """Laterals, FPN top-down sums, then the per-level convs, each applied deepest level first
+    (upstream's call order, so exported graphs list ops as upstream's do).
+
+    ``x``: four backbone maps at 1/4..1/32; ``ins_conv[i]`` / ``inp_conv[i]`` act on level i
+    (shallowest first). Returns the four conv outputs ``[f2, f3, f4, f5]``, shallowest first.
+    """
+    c2, c3, c4, c5 = x
+    in5, in4, in3, in2 = ins_conv[3](c5), ins_conv[2](c4), ins_conv[1](c3), ins_conv[0](c2)
     out4 = in4 + upsample_nearest(in5, 2)
     out3 = in3 + upsample_nearest(out4, 2)
     out2 = in2 + upsample_nearest(out3, 2)
-    return out2, out3, out4
+    f5, f4, f3, f2 = inp_conv[3](in5), inp_conv[2](out4), inp_conv[1](out3), inp_conv[0](out2)
+    return [f2, f3, f4, f5]
+
+
+def apply_intracl(neck: nn.Layer, maps: Sequence[paddle.Tensor]) -> list[paddle.Tensor]:
+    """``neck.incl1..4`` on ``maps`` (1/4..1/32, shallowest first) when ``neck.intracl``, deepest first."""
+    if not neck.intracl:
+        return list(maps)
+    p2, p3, p4, p5 = maps
+    p5, p4, p3, p2 = neck.incl4(p5), neck.incl3(p4), neck.incl2(p3), neck.incl1(p2)
+    return [p2, p3, p4, p5]
 
 
 def fuse_quarter(p2: paddle.Tensor, p3: paddle.Tensor, p4: paddle.Tensor, p5: paddle.Tensor) -> paddle.Tensor:
@@ -100,17 +117,4 @@ class RSEFPN(nn.Layer):
     def forward(self, x: Sequence[paddle.Tensor]) -> paddle.Tensor:
         """Four backbone maps ``[N, in_channels[i], H/s, W/s]``, s = 4, 8, 16, 32 (H, W multiples
         of 32) → fused ``[N, out_channels, H/4, W/4]``. Same in train, eval and export."""
-        # upstream's call order (deepest first), so graph op order matches its exported models
-        c2, c3, c4, c5 = x
-        in5 = self.ins_conv[3](c5)
-        in4 = self.ins_conv[2](c4)
-        in3 = self.ins_conv[1](c3)
-        in2 = self.ins_conv[0](c2)
-        out2, out3, out4 = top_down(in2, in3, in4, in5)
-        p5 = self.inp_conv[3](in5)
-        p4 = self.inp_conv[2](out4)
-        p3 = self.inp_conv[1](out3)
-        p2 = self.inp_conv[0](out2)
-        if self.intracl:
-            p5, p4, p3, p2 = self.incl4(p5), self.incl3(p4), self.incl2(p3), self.incl1(p2)
-        return fuse_quarter(p2, p3, p4, p5)
+        return fuse_quarter(*apply_intracl(self, lateral_pyramid(self.ins_conv, self.inp_conv, x)))
