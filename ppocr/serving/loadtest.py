@@ -161,7 +161,22 @@ class _Client:
             self.conn = None
 
 
-def server_rss_mib(target: Target, timeout_s: float = 10.0) -> float | None:
+def process_rss_mib(pid: int) -> float | None:
+    """Resident memory of a local process from ``/proc`` (servers without ``/metrics``); None if gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def server_rss_mib(target: Target, timeout_s: float = 10.0, pid: int | None = None) -> float | None:
+    """The server's RSS: from ``/proc/PID`` when ``pid`` is given, else its ``/metrics`` gauge."""
+    if pid is not None:
+        return process_rss_mib(pid)
     client = _Client(target, timeout_s)
     try:
         status, body = client.request("GET", "/metrics")
@@ -174,8 +189,12 @@ def server_rss_mib(target: Target, timeout_s: float = 10.0) -> float | None:
 
 
 def run_load(url: str, images: list[Path], clients: int = 4, requests: int = 10, api: str = "ocr",
-             duration_s: float = 300.0, timeout_s: float = 120.0, verify: bool = True) -> LoadReport:
-    """``clients`` x ``requests`` requests over ``images``; bounded by ``duration_s`` overall."""
+             duration_s: float = 300.0, timeout_s: float = 120.0, verify: bool = True,
+             server_pid: int | None = None) -> LoadReport:
+    """``clients`` x ``requests`` requests over ``images``; bounded by ``duration_s`` overall.
+
+    ``server_pid`` reads the server's RSS from ``/proc`` (for servers without ``/metrics``).
+    """
     if api not in APIS:
         raise ConfigError(f"--api must be one of {sorted(APIS)}, got {api!r}")
     for name, value in (("clients", clients), ("requests", requests), ("duration_s", duration_s),
@@ -186,7 +205,7 @@ def run_load(url: str, images: list[Path], clients: int = 4, requests: int = 10,
     bodies = [encode_request(api, p.name, p.read_bytes()) for p in images]
     path = APIS[api]
     report = LoadReport(url, api, clients, requests)
-    report.rss_mib_start = server_rss_mib(target)
+    report.rss_mib_start = server_rss_mib(target, pid=server_pid)
     reference: dict[int, Any] = {}
     if verify:
         client = _Client(target, timeout_s)
@@ -243,7 +262,7 @@ def run_load(url: str, images: list[Path], clients: int = 4, requests: int = 10,
         values = np.asarray(latencies) * 1e3
         report.latency_ms = {f"p{q}": float(np.percentile(values, q)) for q in (50, 95, 99)}
         report.latency_ms["mean"] = float(values.mean())
-    report.rss_mib_end = server_rss_mib(target)
+    report.rss_mib_end = server_rss_mib(target, pid=server_pid)
     return report
 
 
@@ -258,15 +277,17 @@ def build_parser(description: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--duration_s", type=float, default=300.0, help="stop sending after this long")
     parser.add_argument("--timeout_s", type=float, default=120.0, help="per request")
     parser.add_argument("--verify", choices=["true", "false"], default="true",
-                        help="compare every answer with a first sequential pass (ocr/hub only)")
+                        help="compare every answer with a first sequential pass")
+    parser.add_argument("--server_pid", type=int, default=None,
+                        help="read the server's RSS from /proc/PID (servers without /metrics, e.g. rapidocr_api)")
     parser.add_argument("--output", default=None, help="write the report as JSON here")
     return parser
 
 
 def run_from_args(args: argparse.Namespace) -> dict:
-    verify = args.verify == "true" and args.api != "rapidocr"
+    verify = args.verify == "true"
     report = run_load(args.url, find_images(args.images), args.clients, args.requests, args.api,
-                      args.duration_s, args.timeout_s, verify)
+                      args.duration_s, args.timeout_s, verify, args.server_pid)
     print(report.summary())
     result = asdict(report)
     if args.output:

@@ -74,3 +74,14 @@ def test_loadtest_loopback_and_bounds(tmp_path):
     assert ctype.startswith("multipart/form-data; boundary=") and b'name="file"; filename="x.png"' in body
     body, ctype = encode_request("hub", "x.png", b"PIXELS")
     assert ctype == "application/json" and body == b'{"images": ["UElYRUxT"]}'
+
+
+def test_server_rss_from_proc_for_servers_without_metrics():
+    import os
+
+    from ppocr.serving.loadtest import process_rss_mib, server_rss_mib
+
+    own = process_rss_mib(os.getpid())
+    assert own is not None and 10 < own < 64 * 1024
+    assert server_rss_mib(loopback_target("http://127.0.0.1:9"), pid=os.getpid()) > 10
+    assert process_rss_mib(2**31 - 1) is None  # no such process
