@@ -40,3 +40,4 @@ def test_config_builds(rel):
 
 def test_configs_found():
     assert any("ch_PP-OCRv2_rec.yml" in c for c in CONFIGS) and any("rec_synth_en_demo" in c for c in CONFIGS)
+    assert "configs/rec/PP-OCRv4/ch_PP-OCRv4_rec_distill.yml" in CONFIGS

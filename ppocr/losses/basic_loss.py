@@ -12,7 +12,7 @@ import paddle.nn.functional as F
 
 from ppocr.errors import ConfigError, DataError
 
-__all__ = ["KLJSLoss", "DMLLoss", "DistanceLoss"]
+__all__ = ["KLJSLoss", "DMLLoss", "DistanceLoss", "DKDLoss", "CTCLogitsKLLoss"]
 
 
 class KLJSLoss:
@@ -105,3 +105,88 @@ class DistanceLoss(nn.Layer):
         if self.mode == "l2":
             return F.mse_loss(x, y, reduction="mean")
         return F.smooth_l1_loss(x, y, reduction="mean", delta=1.0)
+
+
+class DKDLoss(nn.Layer):
+    """Decoupled knowledge distillation (Zhao et al., 2022) over per-position class logits.
+
+    With ``p = softmax(logits / T)`` per position, TCKD is the KL divergence of the binary
+    (target, all others) split of the teacher's ``p`` from the student's; NCKD is the KL
+    divergence over the non-target classes only (the target logit pushed down by 1000 before
+    the softmax). Both are averaged over all positions (padding included, as upstream: its
+    ``mask`` argument is never applied) and scaled by ``T**2``. Returns
+    ``alpha * TCKD + beta * NCKD`` (scalar).
+
+    ``forward(logits_student [N, L, C], logits_teacher [N, L, C], target [N, L] int)``.
+    """
+
+    def __init__(self, temperature: float = 1.0, alpha: float = 1.0, beta: float = 1.0) -> None:
+        super().__init__()
+        for key, value in (("temperature", temperature), ("alpha", alpha), ("beta", beta)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"DKDLoss.{key} must be a number, got {value!r}")
+        if temperature <= 0:
+            raise ConfigError(f"DKDLoss.temperature must be > 0, got {temperature!r}")
+        self.temperature = float(temperature)
+        self.alpha = float(alpha)
+        self.beta = float(beta)
+
+    @staticmethod
+    def _kl(log_p: paddle.Tensor, target: paddle.Tensor) -> paddle.Tensor:
+        return (target * (paddle.log(target + 1e-10) - log_p)).sum(axis=1).mean()
+
+    @staticmethod
+    def _split(p: paddle.Tensor, gt: paddle.Tensor) -> paddle.Tensor:
+        return paddle.concat([(p * gt).sum(axis=1, keepdim=True), (p * (1 - gt)).sum(axis=1, keepdim=True)], axis=1)
+
+    def forward(self, logits_student: paddle.Tensor, logits_teacher: paddle.Tensor,
+                target: paddle.Tensor) -> paddle.Tensor:
+        if list(logits_student.shape) != list(logits_teacher.shape) or logits_student.ndim != 3:
+            raise DataError(f"DKDLoss: expected student and teacher logits [N, L, C] of one shape, got "
+                            f"{list(logits_student.shape)} and {list(logits_teacher.shape)}")
+        n, length, classes = logits_student.shape
+        target = target.reshape([-1]).astype("int64")
+        if target.shape[0] != n * length:
+            raise DataError(f"DKDLoss: {target.shape[0]} targets for {n}x{length} logit positions")
+        if target.shape[0] and (int(target.max()) >= classes or int(target.min()) < 0):
+            raise DataError(f"DKDLoss: target classes must lie in [0, {classes}), got "
+                            f"[{int(target.min())}, {int(target.max())}]")
+        gt = F.one_hot(target, num_classes=classes).astype(logits_student.dtype)
+        t = self.temperature
+        s = logits_student.flatten(0, 1) / t
+        te = logits_teacher.flatten(0, 1) / t
+        tckd = self._kl(paddle.log(self._split(F.softmax(s, axis=1), gt)), self._split(F.softmax(te, axis=1), gt))
+        nckd = self._kl(F.log_softmax(s - 1000.0 * gt, axis=1), F.softmax(te - 1000.0 * gt, axis=1))
+        return (self.alpha * tckd + self.beta * nckd) * (t * t)
+
+
+class CTCLogitsKLLoss(nn.Layer):
+    """KL divergence between two CTC recognisers' time-averaged distributions (upstream
+    ``KLCTCLogits`` in its default ``mean`` mode, the only one ``DistillCTCLogits`` uses).
+
+    The blank logit (class 0) of both is negated, each is softmaxed at temperature 0.5 and
+    averaged over time, giving ``q_s``, ``q_t`` ``[N, C]``; the loss is
+    ``sum(q_t * log((q_t + eps) / (q_s + eps) + eps)) / N`` with ``eps = 1e-6``, i.e. the
+    teacher's class frequencies taught to the student.
+
+    ``forward(student [N, T, C], teacher [N, T, C])`` → scalar (one shape, as upstream, whose
+    blank mask is built from the student's shape).
+    """
+
+    temperature = 0.5
+    eps = 1e-6
+
+    @staticmethod
+    def _class_frequencies(logits: paddle.Tensor, temperature: float) -> paddle.Tensor:
+        sign = paddle.ones([logits.shape[-1]], dtype=logits.dtype)
+        sign[0] = -1.0
+        return F.softmax(logits * sign / temperature, axis=-1).mean(axis=1)
+
+    def forward(self, student: paddle.Tensor, teacher: paddle.Tensor) -> paddle.Tensor:
+        if student.ndim != 3 or list(student.shape) != list(teacher.shape):
+            raise DataError(f"CTCLogitsKLLoss: expected student and teacher CTC logits [N, T, C] of one shape, got "
+                            f"{list(student.shape)} and {list(teacher.shape)}")
+        q_s = self._class_frequencies(student, self.temperature)
+        q_t = self._class_frequencies(teacher, self.temperature)
+        loss = q_t * paddle.log((q_t + self.eps) / (q_s + self.eps) + self.eps)
+        return loss.sum() / student.shape[0]

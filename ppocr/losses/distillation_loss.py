@@ -22,7 +22,7 @@ import paddle
 import paddle.nn as nn
 
 from ppocr.errors import ConfigError, DataError
-from ppocr.losses.basic_loss import DistanceLoss, DMLLoss
+from ppocr.losses.basic_loss import CTCLogitsKLLoss, DistanceLoss, DKDLoss, DMLLoss
 from ppocr.losses.det_db_loss import DBLoss, db_targets, split_db_maps
 from ppocr.losses.rec_ctc_loss import CTCLoss
 from ppocr.losses.rec_multi_loss import branch_batch
@@ -39,6 +39,9 @@ __all__ = [
     "DistillationDistanceLoss",
     "DistillationDBLoss",
     "DistillationDilaDBLoss",
+    "DistillationDKDLoss",
+    "DistillCTCLogits",
+    "gtc_targets",
     "MAP_CHANNELS",
     "dilate_teacher_maps",
 ]
@@ -336,3 +339,80 @@ class DistillationDilaDBLoss(DistillationLoss):
         loss = self.db.alpha * self.db.bce_loss(student[:, 0], target, shrink_mask)
         loss = loss + self.db.dice_loss(student[:, 2], target, shrink_mask)
         yield f"{self.name}_{group[0]}_{group[1]}", loss
+
+
+def gtc_targets(owner: str, batch: Sequence[Any]) -> paddle.Tensor:
+    """The NRTR targets a ``gtc``/``nrtr`` branch output ``[N, max(length) + 1, C]`` predicts:
+    ``label_gtc[:, 1 : 2 + max(length)]`` (characters, ``</s>``, padding; ``<s>`` dropped), from
+    MultiLabelEncode's KeepKeys order ``[image, label_ctc, label_gtc, length, valid_ratio]``."""
+    if len(batch) < 4:
+        raise DataError(f"{owner}: expected batch [image, label_ctc, label_gtc, length, valid_ratio], "
+                        f"got {len(batch)} item(s)")
+    length, label_gtc = (b if isinstance(b, paddle.Tensor) else paddle.to_tensor(b) for b in (batch[3], batch[2]))
+    return label_gtc[:, 1 : 2 + int(length.max())]
+
+
+@LOSSES.register()
+class DistillationDKDLoss(DistillationLoss):
+    """Decoupled KD (``DKDLoss``) of each pair's NRTR branch; parts ``{name}_{idx}`` (``dkd_0``).
+
+    Each pair is ``[student, teacher]``; ``predicts[model][key][dis_head]`` are MultiHead's
+    training NRTR logits ``[N, max(length) + 1, C]`` (``gtc`` is read as ``nrtr``), both models in
+    train mode (a frozen teacher is too, as upstream). The per-position targets are
+    ``gtc_targets(batch)``: ``batch[2]`` (``label_gtc``) and ``batch[3]`` (``length``).
+    Gradients reach whichever side is trainable (a frozen teacher has none), as upstream.
+
+    Args:
+        model_name_pairs: ``[[student, teacher], ...]`` or one pair.
+        key: output holding MultiHead's dict (``head_out``).
+        multi_head: must be true. Upstream's DKD needs the gtc targets that only its multi-head
+            branch supplies; without it (or with ``maps_name``) upstream fails with a TypeError.
+        dis_head: branch compared (``gtc``/``nrtr``; another branch must have the same positions).
+        maps_name: must be unset (see ``multi_head``).
+        name: prefix of the part names.
+        temperature, alpha, beta: of ``DKDLoss`` (weights of the target / non-target terms).
+    """
+
+    def __init__(self, model_name_pairs: Any = None, key: str | None = None, multi_head: bool = False,
+                 dis_head: str = "ctc", maps_name: str | list[str] | None = None, name: str = "dkd",
+                 temperature: float = 1.0, alpha: float = 1.0, beta: float = 1.0) -> None:
+        owner = "DistillationDKDLoss"
+        if multi_head is not True or maps_name is not None:
+            raise ConfigError(f"{owner} needs multi_head: true and no maps_name (it distils MultiHead's NRTR branch "
+                              f"against the batch's gtc labels), got multi_head={multi_head!r}, "
+                              f"maps_name={maps_name!r}")
+        if not isinstance(dis_head, str):
+            raise ConfigError(f"{owner}.dis_head must be a branch name such as gtc, got {dis_head!r}")
+        super().__init__(_as_pairs(owner, model_name_pairs), key, name, head=HEAD_ALIASES.get(dis_head, dis_head))
+        self.dkd = DKDLoss(temperature=temperature, alpha=alpha, beta=beta)
+
+    def parts(self, idx, group, outs, batch) -> Parts:
+        yield f"{self.name}_{idx}", self.dkd(outs[0], outs[1], gtc_targets(type(self).__name__, batch))
+
+
+@LOSSES.register()
+class DistillCTCLogits(DistillationLoss):
+    """KL of each pair's time-averaged CTC distributions (``CTCLogitsKLLoss``); parts
+    ``{name}_{idx}`` (``ctc_logits_0``).
+
+    Each pair is ``[student, teacher]``; with ``key`` set, ``predicts[model][key]['ctc']`` (the
+    CTC logits ``[N, T, C]`` of MultiHead's training dict), as upstream; without it
+    ``predicts[model]`` itself. Reads nothing from ``batch`` (upstream hands ``batch[1]`` to a
+    mode that ignores it). Gradients reach whichever side is trainable, as upstream.
+
+    Args:
+        model_name_pairs: ``[[student, teacher], ...]`` or one pair.
+        key: output holding MultiHead's dict (``head_out``).
+        name: prefix of the part names.
+        reduction: accepted and ignored, as upstream (its loss always sums and divides by N).
+    """
+
+    def __init__(self, model_name_pairs: Any = None, key: str | None = None, name: str = "ctc_logits",
+                 reduction: str = "mean") -> None:
+        super().__init__(_as_pairs("DistillCTCLogits", model_name_pairs), key, name,
+                         head="ctc" if key is not None else None)
+        self.reduction = reduction
+        self.kl = CTCLogitsKLLoss()
+
+    def parts(self, idx, group, outs, batch) -> Parts:
+        yield f"{self.name}_{idx}", self.kl(outs[0], outs[1])

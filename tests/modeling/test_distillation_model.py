@@ -11,10 +11,11 @@ from ppocr.modeling.architectures import build_model
 from ppocr.modeling.architectures.distillation_model import DistillationModel
 
 
-def _det(freeze=False, pretrained=None):
+def _det(freeze=False, pretrained=None, in_eval=False):
     return {
         "pretrained": pretrained,
         "freeze_params": freeze,
+        **({"frozen_in_eval": True} if in_eval else {}),
         "return_all_feats": False,
         "model_type": "det",
         "algorithm": "DB",
@@ -31,8 +32,10 @@ def _arch(models):
 
 @pytest.fixture(scope="module")
 def model():
+    """A teacher frozen with ``frozen_in_eval`` (ppocr's opt-in; upstream's default is
+    tests/modeling/test_distillation_train_mode.py)."""
     paddle.seed(1)
-    return build_model(_arch({"Teacher": _det(freeze=True), "Student": _det()}))
+    return build_model(_arch({"Teacher": _det(freeze=True, in_eval=True), "Student": _det()}))
 
 
 def test_names_follow_config_order(model):
@@ -51,7 +54,7 @@ def test_forward_returns_dict_per_sub_model(model):
     out = model(paddle.randn([1, 3, 64, 64]))
     assert list(out) == ["Teacher", "Student"]
     assert out["Student"]["maps"].shape == [1, 3, 64, 64]
-    # the frozen teacher runs in eval mode: shrink map only
+    # the frozen_in_eval teacher runs in eval mode: shrink map only
     assert out["Teacher"]["maps"].shape == [1, 1, 64, 64]
     model.eval()
     out = model(paddle.randn([1, 3, 64, 64]))
@@ -84,6 +87,14 @@ def test_frozen_sub_model_stays_in_eval_mode(model):
     model(paddle.randn([2, 3, 32, 32]) * 3 + 1)
     np.testing.assert_array_equal(bn._mean.numpy(), before)  # running stats untouched
     assert not np.array_equal(student_bn._mean.numpy(), student_before)
+
+
+@pytest.mark.parametrize("section", [{"freeze_params": False, "frozen_in_eval": True},
+                                     {"freeze_params": True, "frozen_in_eval": "yes"}])
+def test_frozen_in_eval_needs_frozen_params(section):
+    teacher = {**_det(), **section}
+    with pytest.raises(ConfigError, match="Architecture.Models.Teacher.frozen_in_eval"):
+        build_model(_arch({"Teacher": teacher, "Student": _det()}))
 
 
 def test_wrapper_setting_flags_does_not_wake_frozen_model(model):

@@ -13,7 +13,7 @@ from ppocr.registry import ARCHITECTURES, check_params
 from ppocr.weights.pretrained import load_pretrained_weights
 
 # Keys a sub-model section has besides BaseModel's parameters.
-SUB_MODEL_KEYS = ("pretrained", "freeze_params")
+SUB_MODEL_KEYS = ("pretrained", "freeze_params", "frozen_in_eval")
 
 
 @ARCHITECTURES.register()
@@ -25,10 +25,18 @@ class DistillationModel(nn.Layer):
     ``{name: sub_model_output}``; distillation losses pick outputs by name and key.
 
     A sub-model section holds BaseModel's keys plus ``pretrained`` (weights loaded right
-    after it is built) and ``freeze_params``. A frozen sub-model's parameters get
-    ``stop_gradient=True`` and it stays in eval mode (BatchNorm uses its running statistics
-    and never updates them) even when the parent is put in training mode. Upstream leaves
-    a frozen teacher's BatchNorm in training mode, which keeps drifting its statistics.
+    after it is built) and ``freeze_params``: a frozen sub-model's parameters get
+    ``stop_gradient=True`` / ``trainable=False`` (no gradient, not optimised), and nothing else
+    changes. As upstream, it follows the parent's mode: in training a frozen teacher runs in
+    train mode too, so it returns its training outputs (a MultiHead teacher's full head dict
+    with the ``nrtr``/``gtc`` branch that DKD reads, a DB teacher's three maps), its dropout and
+    drop-path are active and its BatchNorm normalises with batch statistics and updates its
+    running ones (upstream's trainer calls ``model.train()`` on the whole model).
+
+    ``frozen_in_eval: true`` (a ppocr extension, only with ``freeze_params``) keeps that
+    sub-model in eval mode even in training: BatchNorm running statistics fixed, no dropout,
+    eval outputs (a DB teacher's shrink map only; a MultiHead teacher's CTC probabilities only,
+    so DKD cannot use it). The CPU demos (``configs/det/demo/det_cml_demo.yml``) set it.
 
     Args:
         Models: ``{name: sub-model section}``.
@@ -52,6 +60,7 @@ class DistillationModel(nn.Layer):
         self.model_list: list[BaseModel] = []
         self.model_name_list: list[str] = []
         self.frozen_names: list[str] = []
+        self.eval_frozen_names: list[str] = []
         for name, section in Models.items():
             where = f"Architecture.Models.{name}"
             if not isinstance(name, str) or not name.isidentifier():
@@ -75,19 +84,25 @@ class DistillationModel(nn.Layer):
                     param.stop_gradient = True
                     param.trainable = False
                 self.frozen_names.append(name)
+            in_eval = section.get("frozen_in_eval", False)
+            if not isinstance(in_eval, bool) or (in_eval and not freeze):
+                raise ConfigError(f"{where}.frozen_in_eval must be true or false and needs freeze_params: true, "
+                                  f"got {in_eval!r} (freeze_params: {freeze!r})")
+            if in_eval:
+                self.eval_frozen_names.append(name)
             self.model_list.append(self.add_sublayer(name, model))
             self.model_name_list.append(name)
         self._keep_frozen_in_eval()
 
     def train(self, mode: bool = True):
-        """Training mode for the trainable sub-models only; frozen ones stay in eval."""
+        """Training mode for every sub-model but those with ``frozen_in_eval``."""
         super().train(mode)
         self._keep_frozen_in_eval()
         return self
 
     def _keep_frozen_in_eval(self) -> None:
         # Set the flags directly: Layer.eval() would also switch the global tracer to eval.
-        for name in self.frozen_names:
+        for name in self.eval_frozen_names:
             model = self._sub_layers[name]
             model.training = False
             for layer in model.sublayers():
@@ -95,7 +110,7 @@ class DistillationModel(nn.Layer):
 
     def forward(self, x, data=None) -> dict[str, Any]:
         # A wrapper (e.g. paddle.DataParallel) may have set every flag without calling train().
-        if any(self._sub_layers[n].training for n in self.frozen_names):
+        if any(self._sub_layers[n].training for n in self.eval_frozen_names):
             self._keep_frozen_in_eval()
         return {name: model(x, data) for name, model in zip(self.model_name_list, self.model_list)}
 
