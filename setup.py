@@ -32,8 +32,10 @@ setup(
         "onnx": ["onnx>=1.16", "onnxruntime>=1.18"],
         # HTTP: the OCR server (ppocr serve) and the browser labeller (ppocr label)
         "serve": ["fastapi>=0.110", "uvicorn>=0.29", "python-multipart>=0.0.9"],
+        # engine openvino: Paddle 2 dirs (inference.pdmodel) and .onnx files (tested with 2026.4.1)
+        "openvino": ["openvino>=2025.0"],
         "dev": ["pytest>=8", "ruff>=0.5", "onnx>=1.16", "onnxruntime>=1.18", "fastapi>=0.110", "uvicorn>=0.29",
-                "python-multipart>=0.0.9", "httpx>=0.27", "selenium>=4.20"],
+                "python-multipart>=0.0.9", "httpx>=0.27", "selenium>=4.20", "openvino>=2025.0"],
     },
     entry_points={"console_scripts": ["ppocr=ppocr.cli:main"]},
 )

@@ -30,6 +30,8 @@ COMMANDS = {
     "ocr": "ppocr.commands.ocr",
     "label": "ppocr.commands.label",
     "serve": "ppocr.commands.serve",
+    "loadtest": "ppocr.commands.loadtest",
+    "benchmark_peers": "ppocr.commands.benchmark_peers",
 }
 
 

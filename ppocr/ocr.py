@@ -61,12 +61,15 @@ class OCR:
         det_model_dir, rec_model_dir, cls_model_dir: use these dirs instead of pulled ones.
         drop_score: lines scoring below are dropped (upstream's 0.5).
         enable_mkldnn, cpu_threads: predictor settings.
+        engine, precision: ``"paddle"``/``"onnxruntime"``/``"openvino"`` (None: upstream's choice) and
+            ``"fp32"``/``"bf16"`` (see ``ppocr.inference.predictor.create_predictor``).
     """
 
     def __init__(self, ocr_version: str = "PP-OCRv2", lang: str = "ch", use_angle_cls: bool = True,
                  models_dir: str | None = None, det_model_dir: str | None = None,
                  rec_model_dir: str | None = None, cls_model_dir: str | None = None,
-                 drop_score: float = 0.5, enable_mkldnn: bool = True, cpu_threads: int | None = None) -> None:
+                 drop_score: float = 0.5, enable_mkldnn: bool = True, cpu_threads: int | None = None,
+                 engine: str | None = None, precision: str = "fp32") -> None:
         from ppocr.inference.cls import TextClassifier
         from ppocr.inference.det import TextDetector
         from ppocr.inference.rec import TextRecognizer
@@ -75,7 +78,8 @@ class OCR:
         names = model_set(ocr_version, lang)
         det_dir = det_model_dir or _pulled(names.det, models_dir)
         rec_dir = rec_model_dir or _pulled(names.rec, models_dir)
-        common = {"enable_mkldnn": enable_mkldnn, "cpu_threads": cpu_threads}
+        common = {"enable_mkldnn": enable_mkldnn, "cpu_threads": cpu_threads, "engine": engine,
+                  "precision": precision}
         classifier = None
         if use_angle_cls:
             classifier = TextClassifier(cls_model_dir or _pulled(names.cls, models_dir), **common)

@@ -22,7 +22,7 @@ class TextClassifier:
     def __init__(self, model_dir: str, cls_image_shape: str | list[int] | None = None,
                  label_list: list[str] | None = None, batch_num: int = 6, cls_thresh: float = 0.9,
                  enable_mkldnn: bool = True, cpu_threads: int | None = None, use_gpu: bool = False,
-                 use_onnx: bool = False) -> None:
+                 use_onnx: bool = False, engine: str | None = None, precision: str = "fp32") -> None:
         settings = read_inference_yml(settings_dir(model_dir))
         if settings is not None and settings["Global"].get("model_type") != "cls":
             raise ConfigError(f"{model_dir} holds a {settings['Global'].get('model_type')} model, not cls")
@@ -34,7 +34,8 @@ class TextClassifier:
         self.batch_num = max(1, int(batch_num))
         self.cls_thresh = float(cls_thresh)
         self.predictor = create_predictor(model_dir, use_onnx=use_onnx, enable_mkldnn=enable_mkldnn,
-                                          cpu_threads=cpu_threads, use_gpu=use_gpu)
+                                          cpu_threads=cpu_threads, use_gpu=use_gpu, engine=engine,
+                                          precision=precision)
 
     def __call__(self, crops: list[np.ndarray]) -> ClsResult:
         """Crops (rotated where a '180' label scores above ``cls_thresh``), labels, stage seconds."""

@@ -9,6 +9,7 @@ import numpy as np
 
 from ppocr.data.imaug.rec_img_aug import resize_norm_img
 from ppocr.errors import ConfigError
+from ppocr.inference.buckets import pad_right, pad_rows, rec_width_bucket, rows_bucket
 from ppocr.inference.model_settings import parse_shape, preprocess_op, read_inference_yml
 from ppocr.inference.predictor import create_predictor, settings_dir
 from ppocr.inference.results import RecResult, RecText
@@ -23,12 +24,20 @@ class TextRecognizer:
 
     An upstream-exported model dir has no settings file: pass ``char_dict_path`` (and
     ``rec_image_shape``/``use_space_char`` as upstream's flags).
+
+    ``shape_buckets`` (attribute, default off): each batch is zero-padded on the right to a bucket
+    width and with zero rows to 1, 2, 4, ... or ``batch_num`` crops (``ppocr.inference.buckets``) so
+    oneDNN's shape cache covers every batch; the extra columns move scores and near-tie texts, so
+    it is opt-in.
     """
+
+    shape_buckets: bool = False
 
     def __init__(self, model_dir: str, char_dict_path: str | None = None,
                  rec_image_shape: str | list[int] | None = None, use_space_char: bool = True,
                  batch_num: int = 6, enable_mkldnn: bool = True, cpu_threads: int | None = None,
-                 use_gpu: bool = False, use_onnx: bool = False) -> None:
+                 use_gpu: bool = False, use_onnx: bool = False, engine: str | None = None,
+                 precision: str = "fp32") -> None:
         settings = read_inference_yml(settings_dir(model_dir))
         if settings is not None:
             global_cfg = settings["Global"]
@@ -53,7 +62,8 @@ class TextRecognizer:
         self.batch_num = max(1, int(batch_num))
         self.decoder = CTCLabelDecode.from_character_dict(self.characters)
         self.predictor = create_predictor(model_dir, use_onnx=use_onnx, enable_mkldnn=enable_mkldnn,
-                                          cpu_threads=cpu_threads, use_gpu=use_gpu)
+                                          cpu_threads=cpu_threads, use_gpu=use_gpu, engine=engine,
+                                          precision=precision)
         self.padding = (preprocess_op(settings, "RecResizeImg") or {}).get("padding", True)
 
     def __call__(self, images: list[np.ndarray]) -> RecResult:
@@ -69,8 +79,10 @@ class TextRecognizer:
             width = int(h * max_ratio)  # upstream's predict_rec truncates (int), it does not round up
             batch = np.stack([resize_norm_img(images[i], [self.image_shape[0], h, width],
                                               padding=self.padding)[0] for i in idx])
+            if self.shape_buckets:  # more zero columns on the right (like the batch's shorter lines), zero rows
+                batch = pad_rows(pad_right(batch, rec_width_bucket(width, w)), rows_bucket(len(idx), self.batch_num))
             t1 = time.perf_counter()
-            probs = self.predictor.run(batch)[0]
+            probs = self.predictor.run(batch)[0][:len(idx)]
             t2 = time.perf_counter()
             for i, item in zip(idx, self.decoder(probs)):
                 texts[i] = RecText(item[0], float(item[1]))

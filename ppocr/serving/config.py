@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ppocr.errors import ConfigError
-from ppocr.inference.cli import add_cls_args, add_det_args, add_rec_args, str2bool
+from ppocr.inference.cli import add_cls_args, add_det_args, add_engine_args, add_rec_args, str2bool
 from ppocr.ocr import LANGS, OCR_VERSIONS
 
 CONFIG_ENV = "PPOCR_SERVE_CONFIG"  # how ``--workers N`` hands the config to each uvicorn worker
@@ -20,7 +20,7 @@ MODEL_KEYS = ("det_model_dir", "det_limit_side_len", "det_limit_type", "det_db_t
               "det_db_unclip_ratio", "use_dilation", "det_db_score_mode", "det_box_type",
               "rec_model_dir", "rec_batch_num", "rec_char_dict_path", "rec_image_shape", "use_space_char",
               "cls_model_dir", "cls_image_shape", "label_list", "cls_batch_num", "cls_thresh",
-              "enable_mkldnn", "cpu_threads", "use_onnx", "use_gpu")
+              "enable_mkldnn", "cpu_threads", "use_onnx", "use_gpu", "engine", "precision")
 
 
 @dataclass
@@ -100,6 +100,7 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cpu_threads", type=int, default=None)
     parser.add_argument("--use_onnx", type=str2bool, default=False)
     parser.add_argument("--use_gpu", type=str2bool, default=False)
+    add_engine_args(parser)
 
 
 def default_model_args() -> dict[str, Any]:
