@@ -7,7 +7,7 @@ the same process would find the first one's kernels and look faster on a "first 
 Variants: ``exact`` (one image at a time, no buckets: upstream's inputs), ``buckets`` (det + rec
 shape buckets), ``det_buckets``, ``rec_buckets``, ``overlap`` (``run_many``: det on its own thread),
 ``group4`` (``run_many(group=4)``: cls/rec batches across 4 images); ``NAME@N`` runs a variant with
-a oneDNN shape cache of N. Every variant's texts, scores and boxes are compared with the first's.
+a oneDNN shape cache of N; ``NAME:ENGINE[-PRECISION]`` on another engine (``exact:openvino-bf16``). Every variant's texts, scores and boxes are compared with the first's.
 """
 
 from __future__ import annotations
@@ -80,10 +80,22 @@ def varied_images(images: list[np.ndarray], count: int, seed: int = 0) -> list[n
     return out
 
 
-def build(ocr_version: str, lang: str, cpu_threads: int, det_buckets: bool, rec_buckets: bool):
+def parse_variant(variant: str) -> tuple[str, int | None, str | None, str]:
+    """``NAME[@CAPACITY][:ENGINE[-PRECISION]]`` → (name, oneDNN cache or None, engine or None, precision)."""
+    head, _, engine_part = variant.partition(":")
+    name, _, capacity = head.partition("@")
+    if name not in VARIANTS:
+        raise ValueError(f"variant {variant!r}: {name!r} is not one of {list(VARIANTS)}")
+    engine, _, precision = engine_part.partition("-")
+    return name, int(capacity) if capacity else None, engine or None, precision or "fp32"
+
+
+def build(ocr_version: str, lang: str, cpu_threads: int, det_buckets: bool, rec_buckets: bool,
+          engine: str | None = None, precision: str = "fp32"):
     from ppocr import OCR
 
-    ocr = OCR(ocr_version, lang, use_angle_cls=lang == "ch", cpu_threads=cpu_threads)
+    ocr = OCR(ocr_version, lang, use_angle_cls=lang == "ch", cpu_threads=cpu_threads, engine=engine,
+              precision=precision)
     ocr.system.detector.shape_buckets = det_buckets
     ocr.system.recognizer.shape_buckets = rec_buckets
     return ocr.system
@@ -113,11 +125,11 @@ def _child(spec: dict[str, Any], queue) -> None:
 
     from ppocr.inference import predictor
 
-    name, _, capacity = spec["variant"].partition("@")
-    predictor.MKLDNN_CACHE_CAPACITY = int(capacity or spec["cache_capacity"])
+    name, capacity, engine, precision = parse_variant(spec["variant"])
+    predictor.MKLDNN_CACHE_CAPACITY = capacity or spec["cache_capacity"]
     det_b, rec_b, mode, group = VARIANTS[name]
     images = [cv2.imread(p) for p in spec["photos"]]
-    system = build(spec["ocr_version"], spec["lang"], spec["cpu_threads"], det_b, rec_b)
+    system = build(spec["ocr_version"], spec["lang"], spec["cpu_threads"], det_b, rec_b, engine, precision)
     out: dict[str, Any] = {"variant": spec["variant"], "rss_start": rss_mb(), "passes": []}
     for _ in range(1 + spec["warm_passes"]):
         results, stages, wall = one_pass(system, images, mode, group)
@@ -196,8 +208,8 @@ def profile(variants: list[str], rounds: int = 2, warm_passes: int = 3, ocr_vers
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variants", nargs="+", default=["exact", "buckets", "overlap"],
-                        help=f"of {list(VARIANTS)}, each optionally NAME@CAPACITY (oneDNN cache); the first one is "
-                             "the reference the others are compared with")
+                        help=f"of {list(VARIANTS)}, each NAME[@CAPACITY][:ENGINE[-PRECISION]] (oneDNN cache; "
+                             "e.g. exact:openvino-bf16); the first one is the reference the others are compared with")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--warm_passes", type=int, default=3)
     parser.add_argument("--ocr_version", default="PP-OCRv4")
@@ -207,6 +219,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rss_images", type=int, default=0, help="then run this many varied crops, RSS every 10%%")
     parser.add_argument("--output", default=None, help="also write the table as JSON here")
     args = parser.parse_args(argv)
+    for v in args.variants:
+        try:
+            parse_variant(v)
+        except ValueError as exc:
+            parser.error(str(exc))
     table = profile(args.variants, args.rounds, args.warm_passes, args.ocr_version, args.lang, args.cpu_threads,
                     args.cache_capacity, args.rss_images)
     print("variant       first ms/img   warm ms/img  " + "  ".join(f"{s:>15}" for s in STAGES) + "  texts=  max|ds|")

@@ -1,6 +1,7 @@
 """The profile driver's pure parts: comparisons, varied inputs, stage timing (the runs need the zoo)."""
 
 import numpy as np
+import pytest
 
 from ppocr.experiments.profile_system import VARIANTS, Timed, compare, sample_photos, varied_images
 from ppocr.inference.results import RecResult, RecText
@@ -36,3 +37,14 @@ def test_timed_adds_stage_seconds_and_passes_attributes_through():
     timed([1, 2])
     timed([3])
     assert sink == {"rec_preprocess": 1.0, "rec_inference": 2.0} and timed.batch_num == 6
+
+
+def test_variant_names_carry_cache_and_engine():
+    from ppocr.experiments.profile_system import parse_variant
+
+    assert parse_variant("exact") == ("exact", None, None, "fp32")
+    assert parse_variant("buckets@128") == ("buckets", 128, None, "fp32")
+    assert parse_variant("exact@32:openvino-bf16") == ("exact", 32, "openvino", "bf16")
+    assert parse_variant("overlap:openvino") == ("overlap", None, "openvino", "fp32")
+    with pytest.raises(ValueError, match="'fast' is not one of"):
+        parse_variant("fast:openvino")
