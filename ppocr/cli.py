@@ -32,6 +32,7 @@ COMMANDS = {
     "serve": "ppocr.commands.serve",
     "loadtest": "ppocr.commands.loadtest",
     "benchmark_peers": "ppocr.commands.benchmark_peers",
+    "train_speed": "ppocr.commands.train_speed",
 }
 
 

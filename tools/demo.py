@@ -1,4 +1,4 @@
-"""The quick start: train, export and predict the synthetic recognition demo."""
+"""The quick start: train, export and predict the synthetic recognition demo (`finetune_v4`: the v4 fine-tune)."""
 
 from ppocr.commands.demo import main
 from ppocr.commands.entry import run_cli

@@ -1,6 +1,8 @@
 """The quick start: train the synthetic recognition demo, export it, predict a few images.
 
 ``ppocr demo`` (or ``python tools/demo.py``); ``-o`` overrides apply to the demo config.
+``ppocr demo finetune_v4 [-o ...] [--stop_after_steps N]``: fine-tune the official PP-OCRv4
+recognizer on synthetic English lines, scored before and after (``ppocr.experiments.finetune``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ REAL_WORDS = os.path.join("tests", "fixtures", "real", "ic15_words")  # in a sou
 
 
 def main(argv: list[str] | None = None) -> dict:
+    if argv is None:
+        import sys
+
+        argv = sys.argv[1:]
+    if argv and argv[0] == "finetune_v4":
+        return finetune_v4(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-c", "--config", default=DEMO_CONFIG)
     parser.add_argument("-o", "--opt", nargs="+", action="extend", default=[])
@@ -47,6 +55,21 @@ def main(argv: list[str] | None = None) -> dict:
         result["predict"] = predict_rec.main(["--image_dir", tmp, "--rec_model_dir", infer_dir])
     logger.info("demo done: weights %s, exported to %s", weights, infer_dir)
     return result
+
+
+def finetune_v4(argv: list[str]) -> dict:
+    """``demo finetune_v4``: the official ch_PP-OCRv4_rec before and after a CPU fine-tune."""
+    from ppocr.experiments.finetune import FINETUNE_V4, run_finetune
+
+    parser = argparse.ArgumentParser(prog="demo finetune_v4", description=finetune_v4.__doc__)
+    parser.add_argument("-c", "--config", default=FINETUNE_V4)
+    parser.add_argument("-o", "--opt", nargs="+", action="extend", default=[])
+    parser.add_argument("--stop_after_steps", type=int, default=None)
+    parser.add_argument("--heldout_seed", type=int, default=1, help="seed of the held-out synthetic set")
+    parser.add_argument("--heldout_num", type=int, default=200, help="lines in the held-out synthetic set")
+    args = parser.parse_args(argv)
+    return run_finetune(args.config, args.opt, heldout_seed=args.heldout_seed, heldout_num=args.heldout_num,
+                        stop_after_steps=args.stop_after_steps)
 
 
 def _value(args: argparse.Namespace, key: str, default: str) -> str:
