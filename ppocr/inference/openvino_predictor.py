@@ -22,10 +22,13 @@ from ppocr.errors import ConfigError, DataError
 
 INSTALL_HINT = "pip install ppocr[openvino]"
 PRECISIONS = {"fp32": "f32", "bf16": "bf16"}
-# Compiled kernels kept per input shape. OpenVINO's CPU plugin keeps 5000 by default: over 200
-# distinct shapes the v4 det grew 383 -> 1391 MB RSS and the v4 rec 397 -> 1448 MB; with 100, ~700 MB
-# and flat on a second pass. A shape beyond the cache is compiled again (~65 ms for the cls here).
-RUNTIME_CACHE_CAPACITY = 100
+# Cached primitive entries (several per input shape). OpenVINO's CPU plugin keeps 5000 by default:
+# over 200 distinct shapes the v4 det grew 383 -> 1391 MB RSS and the v4 rec 397 -> 1448 MB. 100
+# kept memory flat (~700 MB) but thrashed: the ~30 rec shapes of the 10 sample photos no longer fit,
+# so warm calls ran as slowly as first ones (bf16 rec over 30 widths: 259-314 ms a call warm at 100,
+# 188-205 at 1000). 1000 holds them; the v4 rec over 242 distinct shapes then levels off at ~0.9 GB
+# (468 -> 897 MB over 300 calls, +26 MB over the last 50).
+RUNTIME_CACHE_CAPACITY = 1000
 PIR_HINT = ("OpenVINO reads Paddle 2 programs (inference.pdmodel) and .onnx files, not Paddle 3's "
             "inference.json: install paddle2onnx (converts it at load), or convert it once with "
             "`paddle2onnx --model_dir DIR --model_filename inference.json --params_filename "

@@ -207,7 +207,7 @@ def test_memory_stays_bounded_over_many_input_shapes(monkeypatch, cls_dir):
 
     Measured with this cls on 120 distinct shapes: default cache 456 -> 761 MB (~3 MB a shape), 40
     entries 434 -> 470 MB and flat on a second pass (each miss recompiles: ~65 ms here). Det/rec over
-    200 shapes: default 383 -> 1391 / 397 -> 1448 MB, at ``RUNTIME_CACHE_CAPACITY`` (100) ~700 MB flat.
+    200 shapes: default 383 -> 1391 / 397 -> 1448 MB; at 100 entries ~700 MB flat (see ``RUNTIME_CACHE_CAPACITY``).
     """
     from ppocr.inference import openvino_predictor
 
