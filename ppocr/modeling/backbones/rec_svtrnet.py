@@ -27,7 +27,7 @@ from paddle import ParamAttr
 from paddle.nn.initializer import Constant, KaimingNormal, KaimingUniform, TruncatedNormal
 
 from ppocr.errors import ConfigError, DataError
-from ppocr.modeling.necks.svtr_encoder import Attention, Block
+from ppocr.modeling.necks.svtr_encoder import Attention, Block, init_svtr_weights
 from ppocr.registry import BACKBONES
 
 __all__ = ["SVTRNet", "SVTRBlock", "ConvMixer", "LocalAttention", "PatchEmbed", "SubSample", "DropPath",
@@ -335,17 +335,8 @@ class SVTRNet(nn.Layer):
             self.hardswish_len = nn.Hardswish()
             self.dropout_len = nn.Dropout(p=last_drop, mode="downscale_in_infer")
         trunc_normal_(self.pos_embed)
-        self.apply(self._init_weights)
+        self.apply(init_svtr_weights)
 
-    @staticmethod
-    def _init_weights(m: nn.Layer) -> None:
-        if isinstance(m, nn.Linear):
-            trunc_normal_(m.weight)
-            if m.bias is not None:
-                zeros_(m.bias)
-        elif isinstance(m, nn.LayerNorm):
-            zeros_(m.bias)
-            ones_(m.weight)
 
     def _to_map(self, x: paddle.Tensor, channels: int, height: int) -> paddle.Tensor:
         return x.transpose([0, 2, 1]).reshape([0, channels, height, self.HW[1]])

@@ -116,6 +116,18 @@ def _kernel_pair(kernel_size: int | Sequence[int]) -> list[int]:
     return list(kernel_size)
 
 
+def init_svtr_weights(m: nn.Layer) -> None:
+    """Upstream's SVTR initialisation (for ``Layer.apply``): truncated-normal Linear weights, zero
+    biases, LayerNorm weight 1 / bias 0."""
+    if isinstance(m, nn.Linear):
+        trunc_normal_(m.weight)
+        if m.bias is not None:
+            zeros_(m.bias)
+    elif isinstance(m, nn.LayerNorm):
+        zeros_(m.bias)
+        ones_(m.weight)
+
+
 class EncoderWithSVTR(nn.Layer):
     """Reduce channels, mix all positions with ``depth`` attention blocks, fuse with the input.
 
@@ -165,17 +177,8 @@ class EncoderWithSVTR(nn.Layer):
         self.conv4 = SVTRConvBNLayer(2 * in_channels, in_channels // 8, [kh, kw], padding=pad)
         self.conv1x1 = SVTRConvBNLayer(in_channels // 8, dims, 1)
         self.out_channels = dims
-        self.apply(self._init_weights)
+        self.apply(init_svtr_weights)
 
-    @staticmethod
-    def _init_weights(m: nn.Layer) -> None:
-        if isinstance(m, nn.Linear):
-            trunc_normal_(m.weight)
-            if m.bias is not None:
-                zeros_(m.bias)
-        elif isinstance(m, nn.LayerNorm):
-            zeros_(m.bias)
-            ones_(m.weight)
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         """``[N, C, H, W]`` → ``[N, dims, H, W]`` (any mode; dropout only in training)."""
