@@ -12,7 +12,6 @@ import importlib
 import importlib.util
 import os
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +30,6 @@ RAPID_VERSIONED = {"rapidocr_openvino": ("openvino",), "rapidocr_onnxruntime": (
                    "rapidocr_paddle": ("paddlepaddle",)}
 
 
-def versions(*dists: str) -> dict[str, str]:
-    out = {}
-    for dist in dists:
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
-
-
 class FakeEngine:
     """A deterministic engine for tests: one line per photo, its text the photo's mean pixel."""
 
@@ -50,7 +39,7 @@ class FakeEngine:
             raise RuntimeError("fake engine asked to fail at load")
         self.fail_run = opts.get("fail") == "run"
         self.text = opts.get("text")
-        self.info = {"versions": versions("numpy"), "models": {}, "notes": ["fake"]}
+        self.info = {"versions": wp.versions("numpy"), "models": {}, "notes": ["fake"]}
 
     def __call__(self, img: np.ndarray) -> list[dict[str, Any]]:
         if self.fail_run:
@@ -151,7 +140,7 @@ class RapidEngine:
         models = {task: str(pkg / cfg[section]["model_path"])
                   for task, section in (("det", "Det"), ("cls", "Cls"), ("rec", "Rec"))}
         self.info: dict[str, Any] = {
-            "versions": versions(kind, *RAPID_VERSIONED[kind], "numpy", "opencv-python"),
+            "versions": wp.versions(kind, *RAPID_VERSIONED[kind], "numpy", "opencv-python"),
             "models": {t: wp.model_files(p) for t, p in models.items()},
             "notes": notes,
         }
@@ -198,7 +187,7 @@ class UpstreamEngine:
         self.use_cls = bool(s["use_angle_cls"])
         self.system = predict_system.TextSystem(args)
         self.info = {
-            "versions": versions("paddleocr", "paddlepaddle", "numpy", "opencv-python"),
+            "versions": wp.versions("paddleocr", "paddlepaddle", "numpy", "opencv-python"),
             "models": {t: wp.model_files(p) for t, p in models.items()},
             "notes": ["enable_mkldnn true (upstream's flag default is false)"],
         }

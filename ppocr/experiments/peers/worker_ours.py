@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import inspect
 import sys
-from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -160,7 +159,7 @@ class OursEngine:
         onednn = {t: getattr(getattr(p, "predictor", None), "enable_mkldnn", None)
                   for t, p in (("det", detector), ("rec", recognizer), ("cls", classifier)) if p is not None}
         self.info = {
-            "versions": _versions("ppocr", "paddlepaddle", "numpy", "opencv-python",
+            "versions": wp.versions("ppocr", "paddlepaddle", "numpy", "opencv-python",
                                   *(("openvino",) if plain.get("engine") == "openvino" else ())),
             "predictors": {t: _describe(p) for t, p in (("det", detector), ("rec", recognizer), ("cls", classifier))
                            if p is not None},
@@ -179,16 +178,6 @@ class OursEngine:
 
     def run_many(self, imgs: list[np.ndarray]) -> list[list[dict[str, Any]]]:
         return [self._lines(r) for r in self._many(imgs, **self._many_kw)]
-
-
-def _versions(*dists: str) -> dict[str, str]:
-    out = {}
-    for dist in dists:
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
 
 
 def _describe(predictor: Any) -> Any:

@@ -21,6 +21,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from importlib import metadata
 from typing import Any, Protocol
 
 import numpy as np
@@ -36,6 +37,17 @@ class Engine(Protocol):
     def __call__(self, img: np.ndarray) -> list[dict[str, Any]]:
         """Lines ``{"box": [[x, y] x4], "text": str, "score": float}`` in the engine's reading order."""
         ...
+
+
+def versions(*dists: str) -> dict[str, str]:
+    """Installed versions of ``dists`` (those not installed left out)."""
+    out = {}
+    for dist in dists:
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
 
 
 def emit(kind: str, stream=None, **fields: Any) -> None:
