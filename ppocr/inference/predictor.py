@@ -172,6 +172,11 @@ class Predictor:
         """Outputs for ``inputs`` (float32 arrays, one per model input), computed on the worker thread."""
         return _on_runner(self._run_with_fallback, inputs)
 
+    def run_on_this_thread(self, *inputs: np.ndarray) -> list[np.ndarray]:
+        """``run`` on the calling thread instead of the shared one, for a caller that owns a
+        long-lived thread of its own (``run_many``'s det thread); never from short-lived threads."""
+        return self._run_with_fallback(inputs)
+
     def _run_with_fallback(self, inputs: tuple[np.ndarray, ...]) -> list[np.ndarray]:
         with self._lock:
             try:

@@ -48,10 +48,8 @@ def _det_executor() -> ThreadPoolExecutor:
 
 def _here(predictor) -> Callable[[np.ndarray], list[np.ndarray]]:
     """Run ``predictor`` on the calling thread (paddle's ``Predictor`` would hand it to the runner)."""
-    direct = getattr(predictor, "_run_with_fallback", None)
-    if direct is None:  # onnxruntime sessions are thread-safe and have no runner
-        return predictor.run
-    return lambda x: direct((x,))
+    # onnxruntime / OpenVINO predictors have no shared runner: their run is already on this thread
+    return getattr(predictor, "run_on_this_thread", predictor.run)
 
 
 def detect_and_crop(system: TextSystem, img: np.ndarray, on_this_thread: bool = False) -> Cropped:
