@@ -34,7 +34,9 @@ def main(argv: list[str] | None = None) -> dict:
                      config=args.config, max_rss_gb=args.max_rss_gb, timeout_s=args.timeout_s,
                      work_dir=args.work_dir, sides=tuple(args.sides.split(",")))
     print(f"ours {result.get('ours')} samples/s, upstream {result.get('upstream')} samples/s, "
-          f"ours/upstream {result.get('ratio_ours_over_upstream')}")
+          f"ours/upstream {result.get('ratio_ours_over_upstream')}; s per equal-pixel batch: ours "
+          f"{result.get('ours_s_per_batch')}, upstream {result.get('upstream_s_per_batch')}, batch-rate ratio "
+          f"ours/upstream {result.get('batch_rate_ratio_ours_over_upstream')}")
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             json.dump(result, f, indent=2)

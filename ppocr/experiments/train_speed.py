@@ -62,6 +62,16 @@ class Run:
             return None
         return sum(n for n, _ in later) / max(later[-1][1] - start[0], 1e-9)
 
+    def seconds_per_batch(self, skip: int) -> float | None:
+        """Mean wall seconds of the steps after ``skip``. MultiScaleSampler sizes every batch to the
+        same pixel count (first_bs x the first scale), so unlike samples/s this does not depend on
+        which heights the sampler happened to draw in a short run."""
+        start = [t for s, _, t in self.steps if s == skip]
+        later = [t for s, _, t in self.steps if s > skip]
+        if not start or not later:
+            return None
+        return (later[-1] - start[0]) / len(later)
+
 
 def overrides(data_dir: str, first_bs: int, num_workers: int, save_dir: str) -> list[str]:
     """The ``-o`` overrides both sides run with (see the module docstring)."""
@@ -160,19 +170,28 @@ def measure(upstream_dir: str, upstream_python: str, data_dir: str, first_bs: in
             else:
                 cmd = [upstream_python, "tools/train.py", "-c", config, "-o", *opts]
                 run = timed_run(side, cmd, upstream_dir, up_env, steps, max_rss_gb, timeout_s)
-            rate = run.samples_per_s(skip)
+            rate, per_batch = run.samples_per_s(skip), run.seconds_per_batch(skip)
             runs.append({"side": side, "round": r, "samples_per_s": None if rate is None else round(rate, 3),
+                         "s_per_batch": None if per_batch is None else round(per_batch, 2),
+                         "batch_samples": [int(n) for s, n, _ in run.steps if s > skip],
                          "steps_seen": len(run.steps), "peak_rss_gb": round(run.peak_rss_gb, 2),
                          "ended": run.ended, "tail": [] if rate else run.tail[-8:]})
-            print(f"{side} round {r}: {runs[-1]['samples_per_s']} samples/s, peak RSS "
-                  f"{runs[-1]['peak_rss_gb']} GB, {run.ended}", flush=True)
+            print(f"{side} round {r}: {runs[-1]['samples_per_s']} samples/s, {runs[-1]['s_per_batch']} s per "
+                  f"batch (samples {runs[-1]['batch_samples']}), peak RSS {runs[-1]['peak_rss_gb']} GB, "
+                  f"{run.ended}", flush=True)
     result: dict[str, Any] = {"config": config, "first_bs": first_bs, "steps": steps, "skip": skip,
                               "threads": threads, "num_workers": num_workers, "runs": runs}
     for side in sides:
         rates = [x["samples_per_s"] for x in runs if x["side"] == side and x["samples_per_s"]]
         result[side] = round(sum(rates) / len(rates), 3) if len(rates) == rounds else None
+        per_batch = [x["s_per_batch"] for x in runs if x["side"] == side and x["s_per_batch"]]
+        result[f"{side}_s_per_batch"] = round(sum(per_batch) / len(per_batch), 2) if len(per_batch) == rounds else None
     if result.get("ours") and result.get("upstream"):
         result["ratio_ours_over_upstream"] = round(result["ours"] / result["upstream"], 3)
+    if result.get("ours_s_per_batch") and result.get("upstream_s_per_batch"):
+        # equal-pixel batches: the speed ratio with the draw of heights taken out
+        result["batch_rate_ratio_ours_over_upstream"] = round(
+            result["upstream_s_per_batch"] / result["ours_s_per_batch"], 3)
         # each round's pair ran back to back: its ratio shows how much the machine's load moved it
         result["round_ratios"] = [round(runs[2 * r]["samples_per_s"] / runs[2 * r + 1]["samples_per_s"], 3)
                                   for r in range(rounds) if sides == ("ours", "upstream")]

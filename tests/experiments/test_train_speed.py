@@ -23,6 +23,7 @@ def test_rate_leaves_out_the_warm_up_steps():
     run = Run("x", steps=[(1, 100.0, 0.0), (2, 8.0, 50.0), (3, 8.0, 52.0), (4, 4.0, 53.0)])
     assert run.samples_per_s(skip=2) == (8 + 4) / 3.0
     assert run.samples_per_s(skip=4) is None
+    assert run.seconds_per_batch(skip=2) == 3.0 / 2 and run.seconds_per_batch(skip=4) is None
 
 
 def test_overrides_apply_to_the_v4_config():
@@ -51,7 +52,8 @@ def test_measure_alternates_sides_and_reports_means_and_round_ratios(monkeypatch
     def fake(side, cmd, cwd, env, steps, max_rss_gb, timeout_s):
         order.append((side, cmd[1] if side == "upstream" else "--stop_after_steps" in cmd, env["OMP_NUM_THREADS"]))
         rate = next(rates[side])
-        return Run(side, steps=[(1, 0.0, 0.0), (2, rate, 1.0)], ended="stopped")
+        wall = 1.0 if side == "ours" else 2.0  # upstream's batches take twice as long, with twice the samples
+        return Run(side, steps=[(1, 0.0, 0.0), (2, rate * wall, wall)], ended="stopped")
 
     monkeypatch.setattr(ts, "timed_run", fake)
     out = ts.measure(str(tmp_path), "/up/python", str(tmp_path), first_bs=8, steps=2, skip=1, rounds=2,
@@ -59,3 +61,6 @@ def test_measure_alternates_sides_and_reports_means_and_round_ratios(monkeypatch
     assert order == [("ours", True, "3"), ("upstream", "tools/train.py", "3")] * 2
     assert out["ours"] == 3.0 and out["upstream"] == 2.5 and out["ratio_ours_over_upstream"] == 1.2
     assert out["round_ratios"] == [2.0, 1.0]
+    assert out["ours_s_per_batch"] == 1.0 and out["upstream_s_per_batch"] == 2.0
+    assert out["batch_rate_ratio_ours_over_upstream"] == 2.0
+    assert [r["batch_samples"] for r in out["runs"]] == [[2], [2], [4], [8]]
