@@ -19,7 +19,11 @@ def main(argv: list[str] | None = None) -> dict:
                         help="compare exported vs dygraph outputs on Eval batches (needs the Eval data)")
     parser.add_argument("--verify_batches", type=int, default=2)
     parser.add_argument("--verify_atol", type=float, default=1e-4,
-                        help="largest |exported - dygraph| output difference accepted by --verify")
+                        help="largest |exported - dygraph| output difference accepted by --verify, with "
+                             "Paddle's native CPU kernels (checks the export itself)")
+    parser.add_argument("--verify_atol_onednn", type=float, default=1e-3,
+                        help="the same under oneDNN, whose float32 kernels round differently (up to ~3e-4 "
+                             "measured on trained PP-OCRv4 models); decoded texts must match in both")
     args = parser.parse_args(argv)
     config = load_cli_config(args)
     from ppocr.engine.components import build_components
@@ -39,7 +43,8 @@ def main(argv: list[str] | None = None) -> dict:
         batches = list(itertools.islice(parts.eval_loader, args.verify_batches))
         models = sub_models(parts.model) or {"model": parts.model}
         plain_post = _plain_post(config)
-        result["verify"] = {name: verify_export(m, d, batches, plain_post, atol=args.verify_atol)
+        result["verify"] = {name: verify_export(m, d, batches, plain_post, atol=args.verify_atol,
+                                           onednn_atol=args.verify_atol_onednn)
                             for (name, m), d in zip(models.items(), dirs)}
         print(json.dumps(result["verify"], indent=2))
         if not all(v["ok"] for v in result["verify"].values()):

@@ -28,10 +28,9 @@ from ppocr.errors import ConfigError
 FINETUNE_V4 = os.path.join("configs", "rec", "finetune", "ch_PP-OCRv4_rec_finetune_synth.yml")
 REAL_WORDS = os.path.join("tests", "fixtures", "real", "ic15_words")  # in a source checkout
 FIGURES = ("acc", "norm_edit_dis", "evaluated", "total", "eval_seconds")
-# --verify tolerance of the fine-tuned export: once the switched-off kxk branches have trained, rep()
-# sums four conv+BN branches into one in float32, which moves the 6625-class probabilities by up to
-# ~3e-4 (measured 2.85e-4 on 32 lines after 25 steps, every decoded text identical; 2e-6 before training)
-VERIFY_ATOL = 5e-4
+# --verify tolerance of the fine-tuned export, on Paddle's native kernels (export_model's default; the
+# oneDNN pass has its own: measured 1.8e-6 native and 2.85e-4 under oneDNN on 32 lines after 25 steps)
+VERIFY_ATOL = 1e-4
 
 
 def heldout_spec(config: dict[str, Any], seed: int, num_val: int) -> dict[str, Any]:

@@ -54,6 +54,36 @@ def test_exported_matches_dygraph_logits_and_strings(exported, onednn):
     assert report["samples"] == 8 and report["max_abs_diff"] < 1e-4 and report["onednn"] is onednn
 
 
+@pytest.mark.parametrize("native_shift, onednn_shift, ok", [
+    (0.0, 5e-4, True),     # oneDNN's own rounding, within its looser tolerance
+    (5e-4, 0.0, False),    # the export itself is off: the native pass catches it
+    (0.0, 2e-3, False),    # oneDNN beyond its tolerance
+])
+def test_verify_checks_the_export_natively_and_onednn_on_its_own_tolerance(monkeypatch, native_shift,
+                                                                           onednn_shift, ok):
+    import ppocr.export.verify as verify
+
+    class Model(paddle.nn.Layer):
+        def forward(self, x):
+            return paddle.nn.functional.softmax(x, axis=-1)
+
+    class ShiftedPredictor:  # the dygraph function plus a pass-specific offset
+        def __init__(self, save_dir, enable_mkldnn=True):
+            self.enable_mkldnn = enable_mkldnn
+            self.shift = onednn_shift if enable_mkldnn else native_shift
+
+        def run(self, x):
+            e = np.exp(x - x.max(-1, keepdims=True))
+            return [e / e.sum(-1, keepdims=True) + self.shift]
+
+    monkeypatch.setattr(verify, "Predictor", ShiftedPredictor)
+    x = np.random.default_rng(0).normal(size=(2, 5, 7)).astype("float32")
+    report = verify.verify_export(Model(), "unused", [[paddle.to_tensor(x)]], atol=1e-4, onednn_atol=1e-3)
+    assert report["ok"] is ok and report["onednn"] is True and report["samples"] == 2
+    assert report["max_abs_diff"] == pytest.approx(native_shift, abs=1e-6)
+    assert report["onednn_max_abs_diff"] == pytest.approx(onednn_shift, abs=1e-6)
+
+
 def test_predictor_handles_dynamic_width_and_matches_dygraph(exported):
     cfg, parts, out = exported
     recognizer = TextRecognizer(out, batch_num=3)
