@@ -54,23 +54,26 @@ class Run:
     ended: str = ""
     tail: list[str] = field(default_factory=list)
 
-    def samples_per_s(self, skip: int) -> float | None:
-        """Samples of the steps after ``skip`` over the time since step ``skip``'s line."""
+    def _window(self, skip: int) -> tuple[list[float], float] | None:
+        """(samples of each step after ``skip``, seconds from step ``skip``'s line to the last); None
+        when the run did not get past ``skip``."""
         start = [t for s, _, t in self.steps if s == skip]
         later = [(n, t) for s, n, t in self.steps if s > skip]
         if not start or not later:
             return None
-        return sum(n for n, _ in later) / max(later[-1][1] - start[0], 1e-9)
+        return [n for n, _ in later], later[-1][1] - start[0]
+
+    def samples_per_s(self, skip: int) -> float | None:
+        """Samples of the steps after ``skip`` over the time since step ``skip``'s line."""
+        window = self._window(skip)
+        return None if window is None else sum(window[0]) / max(window[1], 1e-9)
 
     def seconds_per_batch(self, skip: int) -> float | None:
         """Mean wall seconds of the steps after ``skip``. MultiScaleSampler sizes every batch to the
         same pixel count (first_bs x the first scale), so unlike samples/s this does not depend on
         which heights the sampler happened to draw in a short run."""
-        start = [t for s, _, t in self.steps if s == skip]
-        later = [t for s, _, t in self.steps if s > skip]
-        if not start or not later:
-            return None
-        return (later[-1] - start[0]) / len(later)
+        window = self._window(skip)
+        return None if window is None else window[1] / len(window[0])
 
 
 def overrides(data_dir: str, first_bs: int, num_workers: int, save_dir: str) -> list[str]:
@@ -188,11 +191,11 @@ def measure(upstream_dir: str, upstream_python: str, data_dir: str, first_bs: in
         result[f"{side}_s_per_batch"] = round(sum(per_batch) / len(per_batch), 2) if len(per_batch) == rounds else None
     if result.get("ours") and result.get("upstream"):
         result["ratio_ours_over_upstream"] = round(result["ours"] / result["upstream"], 3)
+        # each round's pair ran back to back: its ratio shows how much the machine's load moved it
+        result["round_ratios"] = [round(runs[2 * r]["samples_per_s"] / runs[2 * r + 1]["samples_per_s"], 3)
+                                  for r in range(rounds) if sides == ("ours", "upstream")]
     if result.get("ours_s_per_batch") and result.get("upstream_s_per_batch"):
         # equal-pixel batches: the speed ratio with the draw of heights taken out
         result["batch_rate_ratio_ours_over_upstream"] = round(
             result["upstream_s_per_batch"] / result["ours_s_per_batch"], 3)
-        # each round's pair ran back to back: its ratio shows how much the machine's load moved it
-        result["round_ratios"] = [round(runs[2 * r]["samples_per_s"] / runs[2 * r + 1]["samples_per_s"], 3)
-                                  for r in range(rounds) if sides == ("ours", "upstream")]
     return result
