@@ -67,7 +67,10 @@ def load_pretrained_weights(
         raise ConfigError(f"{path}: {len(unset)} of the model's {total} tensors are not in the file "
                           f"({first_names(unset)}): the model would run partly on random weights. Use "
                           "weights of this architecture, or set Global.allow_partial_load: true")
-    model.set_state_dict(new_state)
+    # hand Paddle a complete dict (the unmatched tensors as they are), or it warns once per tensor
+    complete = dict(model.state_dict())
+    complete.update(new_state)
+    model.set_state_dict(complete)
     logger.info("pretrained %s: %s", path, summarize(report))
     return report
 

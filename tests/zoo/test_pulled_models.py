@@ -157,6 +157,31 @@ def test_pretrained_model_may_name_a_pulled_model(pulled):
     np.testing.assert_allclose(probs, create_predictor(pulled[CLS].path).run(x)[0], atol=1e-4)
 
 
+def test_v4_demo_with_two_branches_starts_from_the_released_backbone_function(pulled):
+    """rec_ppocrv4_demo.yml keeps 2 of PPLCNetV3's 4 kxk branches: the import puts the fused kernel
+    in branch 0 and zeroes the others' BN gamma/beta, so dropping branches 2-3 keeps the released
+    backbone's function (eval mode), and its CTC neck loads as released."""
+    def backbone_and_neck(config_path):
+        config = load_config(config_path)
+        config["Global"]["pretrained_model"] = None
+        model = build_components(config, mode="model").model
+        report = load_pretrained_weights(model, EN_REC, allow_shape_mismatch=True)
+        model.eval()
+        return model, report
+
+    released, _ = backbone_and_neck("configs/rec/PP-OCRv4/en_PP-OCRv4_rec.yml")
+    demo, report = backbone_and_neck("configs/rec/demo/rec_ppocrv4_demo.yml")
+    assert not report["missing"]
+    assert {k for k, _, _ in report["shape_mismatch"]} >= {"head.ctc_head.fc.weight", "head.ctc_head.fc.bias"}
+    assert not [k for k, _, _ in report["shape_mismatch"] if k.startswith(("backbone.", "head.ctc_encoder."))]
+    assert {k.split(".conv_kxk.")[1][0] for k in report["unexpected"] if k.startswith("backbone.")} == {"2", "3"}
+    x = paddle.to_tensor(np.random.default_rng(0).uniform(-1, 1, (2, 3, 48, 320)).astype(np.float32))
+    with paddle.no_grad():
+        want = released.head.ctc_encoder(released.backbone(x)).numpy()
+        got = demo.head.ctc_encoder(demo.backbone(x)).numpy()
+    np.testing.assert_allclose(got, want, atol=1e-5)
+
+
 def test_pretrained_model_names_a_model_without_a_checkpoint(inference_only):
     with pytest.raises(ConfigError, match="ch_PP-OCRv4_rec has no trainable checkpoint: test: inference-only"):
         load_pretrained_weights(paddle.nn.Linear(2, 2), "ch_PP-OCRv4_rec")
