@@ -185,10 +185,8 @@ def measure(upstream_dir: str, upstream_python: str, data_dir: str, first_bs: in
     result: dict[str, Any] = {"config": config, "first_bs": first_bs, "steps": steps, "skip": skip,
                               "threads": threads, "num_workers": num_workers, "runs": runs}
     for side in sides:
-        rates = [x["samples_per_s"] for x in runs if x["side"] == side and x["samples_per_s"]]
-        result[side] = round(sum(rates) / len(rates), 3) if len(rates) == rounds else None
-        per_batch = [x["s_per_batch"] for x in runs if x["side"] == side and x["s_per_batch"]]
-        result[f"{side}_s_per_batch"] = round(sum(per_batch) / len(per_batch), 2) if len(per_batch) == rounds else None
+        result[side] = _mean_of_rounds(runs, side, "samples_per_s", rounds, 3)
+        result[f"{side}_s_per_batch"] = _mean_of_rounds(runs, side, "s_per_batch", rounds, 2)
     if result.get("ours") and result.get("upstream"):
         result["ratio_ours_over_upstream"] = round(result["ours"] / result["upstream"], 3)
         # each round's pair ran back to back: its ratio shows how much the machine's load moved it
@@ -199,3 +197,9 @@ def measure(upstream_dir: str, upstream_python: str, data_dir: str, first_bs: in
         result["batch_rate_ratio_ours_over_upstream"] = round(
             result["upstream_s_per_batch"] / result["ours_s_per_batch"], 3)
     return result
+
+
+def _mean_of_rounds(runs: list[dict[str, Any]], side: str, key: str, rounds: int, digits: int) -> float | None:
+    """A side's mean of ``key`` over its rounds; None unless every round has the figure."""
+    values = [x[key] for x in runs if x["side"] == side and x[key]]
+    return round(sum(values) / len(values), digits) if len(values) == rounds else None

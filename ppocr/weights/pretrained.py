@@ -68,9 +68,7 @@ def load_pretrained_weights(
                           f"({first_names(unset)}): the model would run partly on random weights. Use "
                           "weights of this architecture, or set Global.allow_partial_load: true")
     # hand Paddle a complete dict (the unmatched tensors as they are), or it warns once per tensor
-    complete = dict(model.state_dict())
-    complete.update(new_state)
-    model.set_state_dict(complete)
+    model.set_state_dict({**model.state_dict(), **new_state})
     logger.info("pretrained %s: %s", path, summarize(report))
     return report
 
